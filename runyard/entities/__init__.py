@@ -1,0 +1,30 @@
+"""Entities: immutable records with no I/O, shaped like MLflow's."""
+
+from runyard.entities.dataset import Dataset, DatasetInput, InputTag
+from runyard.entities.enums import LifecycleStage, RunStatus, ViewType
+from runyard.entities.experiment import Experiment
+from runyard.entities.files import FileInfo, PagedList
+from runyard.entities.metric import ExperimentTag, Metric, Param, RunTag
+from runyard.entities.run import ModelOutput, Run, RunData, RunInfo, RunInputs, RunOutputs
+
+__all__ = [
+    "Dataset",
+    "DatasetInput",
+    "Experiment",
+    "ExperimentTag",
+    "FileInfo",
+    "InputTag",
+    "LifecycleStage",
+    "Metric",
+    "ModelOutput",
+    "PagedList",
+    "Param",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunInputs",
+    "RunOutputs",
+    "RunStatus",
+    "RunTag",
+    "ViewType",
+]

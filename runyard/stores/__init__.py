@@ -1,0 +1,1 @@
+"""Store interfaces, their factory, and the implementations (imported lazily by the factory)."""

@@ -1,0 +1,72 @@
+"""Map a URI scheme to a store implementation, importing the implementation only when used."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+from runyard import uris
+from runyard.errors import InvalidParameterValue
+from runyard.stores.artifact_store import ArtifactStore
+from runyard.stores.tracking import TrackingStore
+
+_TRACKING_IMPLEMENTATIONS = {
+    "sqlite": "runyard.stores.sql.tracking_store:SqlTrackingStore",
+    "postgresql": "runyard.stores.sql.tracking_store:SqlTrackingStore",
+    "postgres": "runyard.stores.sql.tracking_store:SqlTrackingStore",
+    "mysql": "runyard.stores.sql.tracking_store:SqlTrackingStore",
+    "mariadb": "runyard.stores.sql.tracking_store:SqlTrackingStore",
+}
+
+_ARTIFACT_IMPLEMENTATIONS = {
+    "": "runyard.stores.artifacts.local:LocalArtifactStore",
+    "file": "runyard.stores.artifacts.local:LocalArtifactStore",
+}
+
+_cache: dict[tuple[str, str | None], TrackingStore] = {}
+_lock = threading.Lock()
+
+
+def _load(target: str) -> type:
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def tracking_store_for(uri: str, default_artifact_root: str | None = None) -> TrackingStore:
+    """The (cached, process-wide) tracking store for ``uri``."""
+    key = (uri, default_artifact_root)
+    store = _cache.get(key)
+    if store is not None:
+        return store
+    with _lock:
+        store = _cache.get(key)
+        if store is None:
+            scheme = uris.scheme_of(uri)
+            target = _TRACKING_IMPLEMENTATIONS.get(scheme)
+            if target is None:
+                raise InvalidParameterValue(
+                    f"Unsupported tracking URI {uri!r}: expected sqlite:///, postgresql://, "
+                    "mysql:// (http(s):// arrives with the tracking server)"
+                )
+            store = _load(target)(uri, default_artifact_root=default_artifact_root)
+            _cache[key] = store
+    return store
+
+
+def artifact_store_for(uri: str) -> ArtifactStore:
+    """An artifact store rooted at ``uri``."""
+    scheme = uris.scheme_of(uri)
+    target = _ARTIFACT_IMPLEMENTATIONS.get(scheme)
+    if target is None:
+        raise InvalidParameterValue(f"Unsupported artifact URI {uri!r}: expected a local path or file:// URI")
+    return _load(target)(uri)
+
+
+def clear_cache() -> None:
+    """Forget cached stores (tests switch tracking URIs often)."""
+    with _lock:
+        for store in _cache.values():
+            close = getattr(store, "close", None)
+            if close is not None:
+                close()
+        _cache.clear()
