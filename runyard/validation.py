@@ -69,6 +69,11 @@ def validate_key(key: Any, field: str) -> str:
     return key
 
 
+def is_known_key(key: Any, field: str) -> bool:
+    """Whether ``key`` already passed ``validate_key`` for ``field`` (no side effects)."""
+    return (field, key) in _valid_keys
+
+
 def validate_metric(key: Any, value: Any, timestamp: Any, step: Any) -> float:
     """Checks one metric point and returns its value as a float."""
     validate_key(key, "metric name")

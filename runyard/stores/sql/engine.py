@@ -1,0 +1,224 @@
+"""Connections to the SQL backends, and a thin, fast transaction over the DBAPI.
+
+Statements are built with SQLAlchemy Core and compiled once per dialect; they run on the raw
+DBAPI cursor because SQLAlchemy's per-execute overhead would dominate the logging hot path.
+Every dialect uses a positional paramstyle, so compiled statements take plain tuples.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import StaticPool
+
+from runyard import config, uris
+from runyard.errors import InternalError, InvalidParameterValue
+
+_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
+            "mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
+
+
+class Compiled:
+    """SQL text in the dialect's paramstyle plus the order its positional parameters take."""
+
+    __slots__ = ("sql", "names")
+
+    def __init__(self, sql: str, names: Sequence[str]) -> None:
+        self.sql = sql
+        self.names = tuple(names)
+
+    def args(self, params: dict[str, Any]) -> tuple:
+        return tuple(params[name] for name in self.names)
+
+
+def _sqlalchemy_url(uri: str) -> str:
+    scheme, _, rest = uri.partition("://")
+    base = scheme.split("+", 1)[0].lower()
+    if "+" not in scheme and base in _DRIVERS:
+        return f"{_DRIVERS[base]}://{rest}"
+    if base == "mariadb":
+        return f"mysql+{scheme.split('+', 1)[1]}://{rest}"
+    return uri
+
+
+def _kind_of(dialect_name: str) -> str:
+    return "mysql" if dialect_name in ("mysql", "mariadb") else dialect_name
+
+
+def _sqlite_connector(path: str) -> Callable[[], Any]:
+    import sqlite3
+
+    timeout = config.sqlite_busy_timeout_seconds()
+
+    def connect() -> Any:
+        # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE for writes);
+        # the driver's implicit deferred transactions fail with "database is locked" when a
+        # reader upgrades to a writer while another process writes.
+        connection = sqlite3.connect(path, timeout=timeout, check_same_thread=False, isolation_level=None)
+        cursor = connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA case_sensitive_like = ON")
+        cursor.execute("PRAGMA temp_store = MEMORY")
+        cursor.close()
+        return connection
+
+    return connect
+
+
+def create_engine(uri: str) -> tuple[sa.engine.Engine, Callable[[], Any] | None]:
+    """The SQLAlchemy engine, plus for SQLite files the function that opens a raw connection."""
+    url = _sqlalchemy_url(uri)
+    try:
+        if uris.scheme_of(uri) == "sqlite":
+            path = uris.sqlite_path_of(uri)
+            if path is None:
+                engine = sa.create_engine("sqlite://", paramstyle="qmark", poolclass=StaticPool,
+                                          creator=_sqlite_connector(":memory:"))
+                connector = None
+            else:
+                connector = _sqlite_connector(path)
+                engine = sa.create_engine(url, paramstyle="qmark", creator=connector, pool_size=2, max_overflow=20)
+
+            @event.listens_for(engine, "begin")
+            def _on_begin(connection: sa.engine.Connection) -> None:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+            return engine, connector
+        kwargs: dict[str, Any] = {"paramstyle": "format", "pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+        if url.startswith("mysql"):
+            kwargs["connect_args"] = {"charset": "utf8mb4"}
+        return sa.create_engine(url, **kwargs), None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise InvalidParameterValue(f"Invalid database URI {uri!r}: {exc}") from None
+
+
+class _PerThread(threading.local):
+    pid: int = -1
+    connection: Any = None
+
+
+class Database:
+    """An engine plus a cache of statements compiled for its dialect."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.engine, self._sqlite_connect = create_engine(uri)
+        self._local = _PerThread()
+        self.dialect = self.engine.dialect
+        self.kind = _kind_of(self.dialect.name)
+        dbapi = self.dialect.dbapi
+        self.integrity_error: type[BaseException] = dbapi.IntegrityError
+        self.dbapi_error: type[BaseException] = dbapi.Error
+        self._compiled: dict[str, Compiled] = {}
+        self._lock = threading.Lock()
+
+    def compile(self, statement: sa.sql.ClauseElement) -> tuple[Compiled, dict[str, Any]]:
+        """Compile a (dynamic) statement; returns the SQL and its bound values by name."""
+        compiled = statement.compile(dialect=self.dialect, compile_kwargs={"render_postcompile": True})
+        names = compiled.positiontup or ()
+        return Compiled(compiled.string, names), compiled.construct_params(_check=False)
+
+    def cached(self, name: str, build: Callable[[], sa.sql.ClauseElement]) -> Compiled:
+        """Compile a static statement once; later calls return the cached text."""
+        found = self._compiled.get(name)
+        if found is None:
+            with self._lock:
+                found, _ = self.compile(build())
+                self._compiled[name] = found
+        return found
+
+    def _checkout(self) -> tuple[Any, bool]:
+        """A DBAPI connection and whether to return it to the pool afterwards.
+
+        SQLite files get one long-lived connection per thread: the pool's checkout and reset cost
+        more than the whole insert on the logging hot path. The pid check keeps a forked child
+        from sharing its parent's connection.
+        """
+        if self._sqlite_connect is None:
+            return self.engine.raw_connection(), True
+        local = self._local
+        if local.pid != os.getpid() or local.connection is None:
+            local.connection = self._sqlite_connect()
+            local.pid = os.getpid()
+        return local.connection, False
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator["Tx"]:
+        connection, pooled = self._checkout()
+        cursor = connection.cursor()
+        sqlite = self.kind == "sqlite"
+        try:
+            if sqlite:
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield Tx(cursor, self)
+            if sqlite:
+                cursor.execute("COMMIT")
+            elif write:
+                connection.commit()
+            else:
+                connection.rollback()
+        except BaseException as exc:
+            try:
+                if sqlite:
+                    if connection.in_transaction:
+                        cursor.execute("ROLLBACK")
+                else:
+                    connection.rollback()
+            except self.dbapi_error:
+                pass
+            if isinstance(exc, self.dbapi_error) and not isinstance(exc, self.integrity_error):
+                raise InternalError(f"Database error ({self.kind}): {exc}") from exc
+            raise
+        finally:
+            cursor.close()
+            if pooled:
+                connection.close()
+
+    def enable_wal(self) -> None:
+        """Switch a SQLite file to write-ahead logging (persistent; readers never block writers)."""
+        if self._sqlite_connect is not None:
+            connection, _ = self._checkout()
+            connection.execute("PRAGMA journal_mode = WAL")
+
+    def dispose(self) -> None:
+        connection = self._local.connection
+        if connection is not None and self._local.pid == os.getpid():
+            connection.close()
+        self._local.connection = None
+        self.engine.dispose()
+
+
+class Tx:
+    """One transaction's cursor with helpers that take compiled statements."""
+
+    __slots__ = ("cursor", "db")
+
+    def __init__(self, cursor: Any, db: Database) -> None:
+        self.cursor = cursor
+        self.db = db
+
+    def run(self, compiled: Compiled, args: Sequence[Any] = ()) -> Any:
+        self.cursor.execute(compiled.sql, tuple(args))
+        return self.cursor
+
+    def run_many(self, compiled: Compiled, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(compiled.sql, rows)
+
+    def query(self, statement: sa.sql.ClauseElement) -> list[tuple]:
+        """Run a dynamic statement and fetch all rows."""
+        compiled, params = self.db.compile(statement)
+        self.cursor.execute(compiled.sql, compiled.args(params))
+        return self.cursor.fetchall()
+
+    def execute(self, statement: sa.sql.ClauseElement) -> int:
+        """Run a dynamic write statement; returns the affected row count."""
+        compiled, params = self.db.compile(statement)
+        self.cursor.execute(compiled.sql, compiled.args(params))
+        return self.cursor.rowcount

@@ -1,0 +1,17 @@
+"""Alembic environment: runs migrations on the connection handed over by ``migrate.upgrade``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from runyard.stores.sql.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

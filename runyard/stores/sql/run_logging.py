@@ -1,0 +1,223 @@
+"""Writing to runs: metrics (history + latest), params (immutable), tags, dataset inputs."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Sequence
+
+import sqlalchemy as sa
+
+from runyard import search, validation
+from runyard.entities import DatasetInput, LifecycleStage, Metric, PagedList, Param, RunTag
+from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from runyard.stores.sql import schema
+from runyard.stores.sql.engine import Database, Tx
+from runyard.stores.sql.filters import check_max_results
+from runyard.stores.sql.run_reads import loaded_value, stored_value
+from runyard.stores.sql.statements import Statements
+
+R = schema.runs
+P = schema.params
+T = schema.tags
+RUN_NAME_TAG = "mlflow.runName"
+_new_metric = tuple.__new__
+
+
+_INT64_MAX = validation.INT64_MAX
+_INT64_MIN = validation.INT64_MIN
+
+
+def _newer(a: tuple, b: tuple) -> bool:
+    """Whether latest-metric row ``a`` (run, key, value, ts, step) beats ``b``."""
+    if a[4] != b[4]:
+        return a[4] > b[4]
+    if a[3] != b[3]:
+        return a[3] > b[3]
+    return (a[2] if a[2] is not None else -math.inf) > (b[2] if b[2] is not None else -math.inf)
+
+
+def _checked_value(metric: Metric) -> float:
+    """The metric's value as a float, with the common case (float or int, int64 step and
+    timestamp, a key seen before) checked inline and everything else by the full validator."""
+    key, value, timestamp, step = metric.key, metric.value, metric.timestamp, metric.step
+    kind = type(value)
+    if ((kind is float or kind is int) and type(timestamp) is int and type(step) is int
+            and 0 <= timestamp <= _INT64_MAX and _INT64_MIN <= step <= _INT64_MAX
+            and validation.is_known_key(key, "metric name")):
+        return float(value)
+    return validation.validate_metric(key, value, timestamp, step)
+
+
+class RunLoggingMixin:
+    db: Database
+    sql: Statements
+
+    def _require_active_run(self, tx: Tx, run_id: str) -> None:
+        row = tx.run(self.sql.run_stage, (run_id,)).fetchone()
+        if row is None:
+            validation.validate_run_id(run_id)
+            raise ResourceDoesNotExist(f"Run with id={run_id} not found")
+        if row[0] != LifecycleStage.ACTIVE:
+            raise InvalidParameterValue(
+                f"The run {run_id} must be in the 'active' state. Current state is {row[0]}."
+            )
+
+    def log_metric(self, run_id: str, metric: Metric) -> None:
+        self.log_batch(run_id, metrics=(metric,))
+
+    def _metric_rows(self, run_id: str, metrics: Sequence[Metric]) -> tuple[list[tuple], list[tuple]]:
+        kind = self.db.kind
+        rows = []
+        latest: dict[str, tuple] = {}
+        for metric in metrics:
+            value = _checked_value(metric)
+            key, timestamp, step = metric.key, metric.timestamp, metric.step
+            if value != value:
+                rows.append((run_id, key, 0.0, 1, timestamp, step))
+                row = (run_id, key, None, timestamp, step)
+            else:
+                if kind == "mysql":
+                    value = stored_value(value, kind)
+                rows.append((run_id, key, value, 0, timestamp, step))
+                row = (run_id, key, value, timestamp, step)
+            best = latest.get(key)
+            if best is None or _newer(row, best):
+                latest[key] = row
+        return rows, list(latest.values())
+
+    @staticmethod
+    def _param_rows(params: Sequence[Param]) -> dict[str, str]:
+        wanted: dict[str, str] = {}
+        for param in params:
+            key = validation.validate_key(param.key, "param name")
+            value = validation.param_value(key, param.value)
+            if wanted.get(key, value) != value:
+                raise InvalidParameterValue(
+                    f"Duplicate parameter keys have been submitted: param '{key}' appears with different values "
+                    f"in one batch ({wanted[key]!r} and {value!r})"
+                )
+            wanted[key] = value
+        return wanted
+
+    def _log_params(self, tx: Tx, run_id: str, wanted: dict[str, str]) -> None:
+        existing = dict(tx.query(sa.select(P.c.key, P.c.value).where(P.c.run_uuid == run_id, P.c.key.in_(list(wanted)))))
+        for key, value in wanted.items():
+            old = existing.get(key)
+            if old is not None and old != value:
+                raise InvalidParameterValue(
+                    f"Changing param values is not allowed. Param with key='{key}' was already logged with "
+                    f"value='{old}' for run ID='{run_id}'. Attempted logging new value '{value}'."
+                )
+        self.sql.params.write(tx, [(run_id, k, v) for k, v in wanted.items() if k not in existing])
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> None:
+        validation.validate_batch_sizes(metrics, params, tags)
+        metric_rows, latest_rows = self._metric_rows(run_id, metrics)
+        wanted_params = self._param_rows(params)
+        tag_rows = {validation.validate_key(t.key, "tag key"): validation.tag_value(t.key, t.value) for t in tags}
+        for attempt in range(3):
+            try:
+                with self.db.transaction(write=True) as tx:
+                    self._require_active_run(tx, run_id)
+                    if wanted_params:
+                        self._log_params(tx, run_id, wanted_params)
+                    self.sql.metrics.write(tx, metric_rows)
+                    self.sql.latest_metrics.write(tx, latest_rows)
+                    self.sql.tags.write(tx, [(run_id, k, v) for k, v in tag_rows.items()])
+                    if RUN_NAME_TAG in tag_rows:
+                        tx.execute(R.update().where(R.c.run_uuid == run_id).values(name=tag_rows[RUN_NAME_TAG]))
+                return
+            except self.db.integrity_error:
+                # Another writer inserted one of our params first; the next attempt compares values.
+                if attempt == 2:
+                    raise
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        with self.db.transaction(write=True) as tx:
+            self._require_active_run(tx, run_id)
+            if tx.execute(T.delete().where(T.c.run_uuid == run_id, T.c.key == key)) == 0:
+                raise ResourceDoesNotExist(f"No tag with name: {key} in run with id {run_id}")
+
+    def get_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
+        validation.validate_run_id(run_id)
+        with self.db.transaction() as tx:
+            rows = tx.run(self.sql.metric_history, (run_id, metric_key)).fetchall()
+            if not rows and not tx.run(self.sql.run_stage, (run_id,)).fetchone():
+                raise ResourceDoesNotExist(f"Run with id={run_id} not found")
+        offset = search.decode_page_token(page_token)
+        token = None
+        if max_results is not None:
+            check_max_results(max_results, limit=2**31 - 1)
+            if offset + max_results < len(rows):
+                token = search.encode_page_token(offset + max_results)
+            rows = rows[offset:offset + max_results]
+        elif offset:
+            rows = rows[offset:]
+        kind = self.db.kind
+        nan = math.nan
+        if kind == "mysql":
+            history = [_new_metric(Metric, (metric_key, nan if n else loaded_value(v, kind), t, s, None, None, None, None))
+                       for v, n, t, s in rows]
+        else:
+            history = [_new_metric(Metric, (metric_key, nan if n else v, t, s, None, None, None, None))
+                       for v, n, t, s in rows]
+        return PagedList(history, token)
+
+    def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
+        checked = [self._checked_input(item) for item in datasets or ()]
+        with self.db.transaction(write=True) as tx:
+            self._require_active_run(tx, run_id)
+            experiment_id = tx.query(sa.select(R.c.experiment_id).where(R.c.run_uuid == run_id))[0][0]
+            for item in checked:
+                self._log_one_input(tx, run_id, experiment_id, item)
+
+    @staticmethod
+    def _checked_input(item: DatasetInput) -> DatasetInput:
+        ds = item.dataset
+        validation.validate_length(ds.name, validation.MAX_DATASET_NAME_LENGTH, "dataset name", required=True)
+        validation.validate_length(ds.digest, validation.MAX_DATASET_DIGEST_LENGTH, "dataset digest", required=True)
+        validation.validate_length(ds.source_type, 36, "dataset source_type", required=True)
+        validation.validate_length(ds.source, validation.MAX_DATASET_SOURCE_LENGTH, "dataset source", required=True)
+        validation.validate_length(ds.schema, validation.MAX_DATASET_SCHEMA_LENGTH, "dataset schema")
+        validation.validate_length(ds.profile, validation.MAX_DATASET_PROFILE_LENGTH, "dataset profile")
+        for tag in item.tags:
+            validation.validate_length(tag.key, validation.MAX_INPUT_TAG_KEY_LENGTH, "input tag key", required=True)
+            validation.validate_length(tag.value, validation.MAX_INPUT_TAG_VALUE_LENGTH, f"value of input tag '{tag.key}'", required=True)
+        return item
+
+    @staticmethod
+    def _log_one_input(tx: Tx, run_id: str, experiment_id: int, item: DatasetInput) -> None:
+        D, I, IT = schema.datasets, schema.inputs, schema.input_tags
+        ds = item.dataset
+        found = tx.query(sa.select(D.c.dataset_uuid).where(
+            D.c.experiment_id == experiment_id, D.c.name == ds.name, D.c.digest == ds.digest))
+        if found:
+            dataset_id = found[0][0]
+        else:
+            dataset_id = uuid.uuid4().hex
+            tx.execute(D.insert().values(dataset_uuid=dataset_id, experiment_id=experiment_id, name=ds.name,
+                                         digest=ds.digest, source_type=ds.source_type, source=ds.source,
+                                         schema=ds.schema, profile=ds.profile))
+        linked = tx.query(sa.select(I.c.input_uuid).where(
+            I.c.source_type == "DATASET", I.c.source_id == dataset_id,
+            I.c.destination_type == "RUN", I.c.destination_id == run_id))
+        if linked:
+            return
+        input_id = uuid.uuid4().hex
+        tx.execute(I.insert().values(input_uuid=input_id, source_type="DATASET", source_id=dataset_id,
+                                     destination_type="RUN", destination_id=run_id))
+        if item.tags:
+            tx.execute(IT.insert().values([{"input_uuid": input_id, "name": t.key, "value": t.value} for t in item.tags]))

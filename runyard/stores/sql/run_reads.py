@@ -1,0 +1,114 @@
+"""Loading runs with their latest metrics, params, tags and dataset inputs, in bulk."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import sqlalchemy as sa
+
+from runyard.entities import (
+    Dataset,
+    DatasetInput,
+    InputTag,
+    Metric,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+)
+from runyard.stores.sql import schema
+from runyard.stores.sql.engine import Tx
+
+R = schema.runs
+LM = schema.latest_metrics
+P = schema.params
+T = schema.tags
+_CHUNK = 500
+_NAN = math.nan
+MYSQL_DOUBLE_MAX = 1.7976931348623157e308
+
+RUN_INFO_COLUMNS = (R.c.run_uuid, R.c.experiment_id, R.c.name, R.c.user_id, R.c.status, R.c.start_time,
+                    R.c.end_time, R.c.artifact_uri, R.c.lifecycle_stage)
+
+
+def run_info_from_row(row: Sequence) -> RunInfo:
+    return RunInfo(row[0], str(row[1]), row[2] or "", row[3] or "", row[4], row[5], row[6], row[7] or "", row[8])
+
+
+def stored_value(value: float, kind: str) -> float | None:
+    """How a metric value is stored: NaN as NULL; infinities clamped on MySQL (no IEEE specials)."""
+    if value != value:
+        return None
+    if kind == "mysql" and math.isinf(value):
+        return MYSQL_DOUBLE_MAX if value > 0 else -MYSQL_DOUBLE_MAX
+    return value
+
+
+def loaded_value(value: float | None, kind: str) -> float:
+    if value is None:
+        return _NAN
+    if kind == "mysql" and abs(value) >= MYSQL_DOUBLE_MAX:
+        return math.inf if value > 0 else -math.inf
+    return value
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def load_runs(tx: Tx, run_ids: Sequence[str], with_inputs: bool = True) -> list[Run]:
+    """Runs in the order of ``run_ids`` (missing ids are skipped)."""
+    if not run_ids:
+        return []
+    infos: dict[str, RunInfo] = {}
+    metrics: dict[str, dict[str, float]] = {}
+    metric_objects: dict[str, list[Metric]] = {}
+    params: dict[str, dict[str, str]] = {}
+    tags: dict[str, dict[str, str]] = {}
+    kind = tx.db.kind
+    for chunk in _chunks(list(run_ids)):
+        for row in tx.query(sa.select(*RUN_INFO_COLUMNS).where(R.c.run_uuid.in_(chunk))):
+            infos[row[0]] = run_info_from_row(row)
+        for run_id, key, value, timestamp, step in tx.query(
+                sa.select(LM.c.run_uuid, LM.c.key, LM.c.value, LM.c.timestamp, LM.c.step).where(LM.c.run_uuid.in_(chunk))):
+            value = loaded_value(value, kind)
+            metrics.setdefault(run_id, {})[key] = value
+            metric_objects.setdefault(run_id, []).append(Metric(key, value, timestamp, step))
+        for run_id, key, value in tx.query(sa.select(P.c.run_uuid, P.c.key, P.c.value).where(P.c.run_uuid.in_(chunk))):
+            params.setdefault(run_id, {})[key] = value
+        for run_id, key, value in tx.query(sa.select(T.c.run_uuid, T.c.key, T.c.value).where(T.c.run_uuid.in_(chunk))):
+            tags.setdefault(run_id, {})[key] = value
+    inputs = load_dataset_inputs(tx, list(infos)) if with_inputs else {}
+    empty_inputs = RunInputs()
+    return [
+        Run(info, RunData(metrics.get(rid, {}), params.get(rid, {}), tags.get(rid, {}), tuple(metric_objects.get(rid, ()))),
+            inputs.get(rid, empty_inputs))
+        for rid in run_ids if (info := infos.get(rid)) is not None
+    ]
+
+
+def load_dataset_inputs(tx: Tx, run_ids: list[str]) -> dict[str, RunInputs]:
+    I, D, IT = schema.inputs, schema.datasets, schema.input_tags
+    found: dict[str, list[tuple[str, DatasetInput]]] = {}
+    for chunk in _chunks(run_ids):
+        rows = tx.query(
+            sa.select(I.c.destination_id, I.c.input_uuid, D.c.name, D.c.digest, D.c.source_type, D.c.source,
+                      D.c.schema, D.c.profile)
+            .join(D, D.c.dataset_uuid == I.c.source_id)
+            .where(I.c.destination_type == "RUN", I.c.source_type == "DATASET", I.c.destination_id.in_(chunk))
+        )
+        if not rows:
+            continue
+        input_ids = [row[1] for row in rows]
+        tag_map: dict[str, list[InputTag]] = {}
+        for sub in _chunks(input_ids):
+            for input_id, name, value in tx.query(
+                    sa.select(IT.c.input_uuid, IT.c.name, IT.c.value).where(IT.c.input_uuid.in_(sub))):
+                tag_map.setdefault(input_id, []).append(InputTag(name, value))
+        for run_id, input_id, name, digest, source_type, source, schema_, profile in rows:
+            dataset = Dataset(name, digest, source_type, source, schema_, profile)
+            found.setdefault(run_id, []).append((name, DatasetInput(dataset, tuple(tag_map.get(input_id, ())))))
+    return {run_id: RunInputs(tuple(item for _, item in sorted(items, key=lambda pair: pair[0])))
+            for run_id, items in found.items()}

@@ -1,0 +1,176 @@
+"""Tables of the SQL tracking store (SQLAlchemy Core).
+
+Alembic migrations under ``migrations/`` create and evolve these tables; this module is the
+in-code description the queries are built from and must match the newest migration.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+
+HEAD_REVISION = "0001_initial"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# MySQL/MariaDB: utf8mb4 with binary collation, so '=' and LIKE are case-sensitive as on the
+# other backends and any Unicode text fits.
+MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
+# Doubles: MySQL's FLOAT is single precision, so ask for DOUBLE explicitly there.
+Double = Float(precision=53).with_variant(mysql.DOUBLE(asdecimal=False), "mysql", "mariadb")
+LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+MediumText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("experiment_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(500), nullable=False),
+    Column("artifact_location", Text, nullable=True),
+    Column("lifecycle_stage", String(32), nullable=False),
+    Column("creation_time", BigInteger, nullable=True),
+    Column("last_update_time", BigInteger, nullable=True),
+    UniqueConstraint("name"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+experiment_tags = Table(
+    "experiment_tags",
+    metadata,
+    Column("experiment_id", Integer, nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Text, nullable=True),
+    PrimaryKeyConstraint("experiment_id", "key"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_uuid", String(32), primary_key=True),
+    Column("name", String(250), nullable=True),
+    Column("experiment_id", Integer, nullable=False),
+    Column("user_id", String(256), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("start_time", BigInteger, nullable=True),
+    Column("end_time", BigInteger, nullable=True),
+    Column("deleted_time", BigInteger, nullable=True),
+    Column("lifecycle_stage", String(20), nullable=False),
+    Column("artifact_uri", Text, nullable=True),
+    # Listing an experiment's runs newest first is the most common query of all.
+    Index(None, "experiment_id", "lifecycle_stage", "start_time"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# Full histories, clustered by (run, step, key): one step's points of a run sit on the same page,
+# so a log_metrics call of 100 keys dirties a page or two instead of one page per key. Reading one
+# key's history scans the run's points in the index, which stays fast for runs of millions of
+# points. Identical points (same run, key, step, timestamp and value) are stored once, as in MLflow.
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("run_uuid", String(32), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Double, nullable=False),
+    Column("is_nan", SmallInteger, nullable=False),  # NaN is stored as value 0 with is_nan 1
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    PrimaryKeyConstraint("run_uuid", "step", "key", "timestamp", "value", "is_nan"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# The latest point per (run, key): max by (step, timestamp, value). What search filters and sorts
+# on. NULL stands for NaN here so that comparisons and NULLS-LAST ordering treat it as missing.
+latest_metrics = Table(
+    "latest_metrics",
+    metadata,
+    Column("run_uuid", String(32), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Double, nullable=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    PrimaryKeyConstraint("run_uuid", "key"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+params = Table(
+    "params",
+    metadata,
+    Column("run_uuid", String(32), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", String(6000), nullable=False),
+    PrimaryKeyConstraint("run_uuid", "key"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("run_uuid", String(32), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", String(8000), nullable=True),
+    PrimaryKeyConstraint("run_uuid", "key"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("dataset_uuid", String(36), primary_key=True),
+    Column("experiment_id", Integer, nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("digest", String(36), nullable=False),
+    Column("source_type", String(36), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("schema", MediumText, nullable=True),
+    Column("profile", LongText, nullable=True),
+    UniqueConstraint("experiment_id", "name", "digest"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+inputs = Table(
+    "inputs",
+    metadata,
+    Column("input_uuid", String(36), primary_key=True),
+    Column("source_type", String(36), nullable=False),
+    Column("source_id", String(36), nullable=False),
+    Column("destination_type", String(36), nullable=False),
+    Column("destination_id", String(36), nullable=False),
+    UniqueConstraint("source_type", "source_id", "destination_type", "destination_id"),
+    Index(None, "destination_type", "destination_id"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+input_tags = Table(
+    "input_tags",
+    metadata,
+    Column("input_uuid", String(36), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("value", String(500), nullable=False),
+    PrimaryKeyConstraint("input_uuid", "name"),
+    **MYSQL_TABLE_OPTIONS,
+)
