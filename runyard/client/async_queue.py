@@ -25,12 +25,24 @@ _logger = logging.getLogger(__name__)
 _MAX_ITEMS_PER_ROUND = 10_000
 
 
+# One condition for every outcome: a threading.Event per queued call would cost more than the call.
+_settled = threading.Condition()
+
+
 class _Outcome:
     __slots__ = ("done", "error")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        self.done = False
         self.error: BaseException | None = None
+
+
+def _settle(outcomes: Sequence[_Outcome], errors: dict[int, BaseException]) -> None:
+    with _settled:
+        for index, outcome in enumerate(outcomes):
+            outcome.error = errors.get(index)
+            outcome.done = True
+        _settled.notify_all()
 
 
 class RunOperations:
@@ -46,11 +58,14 @@ class RunOperations:
 
     def wait(self) -> None:
         """Block until every call is written; raise one RunyardException listing the failures."""
-        failures = []
-        for outcome in self._outcomes:
-            outcome.done.wait()
-            if outcome.error is not None:
-                failures.append(outcome.error)
+        pending = 0
+        with _settled:
+            while pending < len(self._outcomes):
+                if self._outcomes[pending].done:
+                    pending += 1
+                else:
+                    _settled.wait()
+        failures = [o.error for o in self._outcomes if o.error is not None]
         if failures:
             listed = "; ".join(f"{type(e).__name__}: {e}" for e in failures)
             raise RunyardException(
@@ -161,24 +176,39 @@ def _write_group(items: list[_Item]) -> None:
     """Write consecutive calls for one run; attribute each failure to the calls it contained."""
     store, run_id = items[0].store, items[0].run_id
     errors: dict[int, BaseException] = {}
-    for batch in _batches([(i.metrics, i.params, i.tags) for i in items]):
+    try:
+        for batch in _batches([(i.metrics, i.params, i.tags) for i in items]):
+            _write_batch(store, run_id, batch, errors)
+    except Exception as exc:  # noqa: BLE001 - a bug here must not leave callers waiting forever
+        errors.update((owner, exc) for owner in range(len(items)) if owner not in errors)
+    for error in errors.values():
+        _logger.warning("Asynchronous logging to run %s failed: %s", run_id, error)
+    _settle([item.outcome for item in items], errors)
+
+
+def _write_batch(store: TrackingStore, run_id: str, batch: _Batch, errors: dict[int, BaseException]) -> None:
+    try:
+        store.log_batch(run_id, *batch.flat())
+        return
+    except Exception as exc:  # noqa: BLE001 - reported through RunOperations
+        if len(batch.parts) == 1:
+            errors.setdefault(next(iter(batch.parts)), exc)
+            return
+    # Retry each call's share alone, so only the calls at fault see the error.
+    for owner, (metrics, params, tags) in batch.parts.items():
         try:
-            store.log_batch(run_id, *batch.flat())
-            continue
-        except Exception as exc:  # noqa: BLE001 - reported through RunOperations
-            if len(batch.parts) == 1:
-                errors.setdefault(next(iter(batch.parts)), exc)
-                continue
-        for owner, (m, p, t) in batch.parts.items():
-            try:
-                store.log_batch(run_id, m, p, t)
-            except Exception as exc:  # noqa: BLE001
-                errors.setdefault(owner, exc)
-    for owner, item in enumerate(items):
-        item.outcome.error = errors.get(owner)
-        if item.outcome.error is not None:
-            _logger.warning("Asynchronous logging to run %s failed: %s", run_id, item.outcome.error)
-        item.outcome.done.set()
+            store.log_batch(run_id, metrics, params, tags)
+        except Exception as exc:  # noqa: BLE001
+            errors.setdefault(owner, exc)
+
+
+def _abandon(entries: list[Any], error: BaseException) -> None:
+    """Release everyone waiting on ``entries`` after an unexpected failure."""
+    items = [e for e in entries if isinstance(e, _Item) and not e.outcome.done]
+    _settle([i.outcome for i in items], dict.fromkeys(range(len(items)), error))
+    for entry in entries:
+        if isinstance(entry, _FlushMarker):
+            entry.reached.set()
 
 
 class AsyncLoggingQueue:
@@ -199,20 +229,28 @@ class AsyncLoggingQueue:
         return RunOperations([item.outcome])
 
     def _ensure_thread(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        # Thread.is_alive() costs more than the rest of enqueue; the writer never exits on its
+        # own, and flush() covers the case where it was stopped at interpreter shutdown.
+        if self._thread is not None:
             return
         with self._start_lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._work, name="runyard-async-logging", daemon=True)
-                self._thread.start()
+            if self._thread is None:
+                thread = threading.Thread(target=self._work, name="runyard-async-logging", daemon=True)
+                thread.start()
+                self._thread = thread
 
     def _work(self) -> None:
         while True:
-            first = self._queue.get()
-            buffer_seconds = config.async_logging_buffer_seconds()
-            if buffer_seconds and isinstance(first, _Item):
-                time.sleep(buffer_seconds)
-            self._process([first, *self._drain()])
+            entries = [self._queue.get()]
+            try:
+                buffer_seconds = config.async_logging_buffer_seconds()
+                if buffer_seconds and isinstance(entries[0], _Item):
+                    time.sleep(buffer_seconds)
+                entries.extend(self._drain())
+                self._process(entries)
+            except Exception as exc:  # noqa: BLE001 - the writer must outlive any one bad round
+                _logger.exception("Asynchronous logging writer failed a round")
+                _abandon(entries, exc)
 
     def _drain(self) -> list[Any]:
         items = []

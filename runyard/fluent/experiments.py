@@ -115,11 +115,6 @@ def restore_experiment(experiment_id: str) -> None:
     current_client().restore_experiment(experiment_id)
 
 
-def rename_experiment(experiment_id: str, new_name: str) -> None:
-    """Rename an experiment."""
-    current_client().rename_experiment(experiment_id, new_name)
-
-
 def set_experiment_tag(key: str, value: Any) -> None:
     """Set a tag on the current experiment."""
     client = current_client()

@@ -98,9 +98,11 @@ def to_dataset_entity(dataset: Any) -> Dataset:
     )
 
 
-def log_input(dataset: Any, context: str | None = None, tags: dict[str, str] | None = None,
+def log_input(dataset: Any = None, context: str | None = None, tags: dict[str, str] | None = None,
               model: Any = None) -> None:
     """Record a dataset as an input of the active run (``context`` such as "training")."""
+    if dataset is None:
+        return  # model inputs (LoggedModels) are not tracked yet
     input_tags = [InputTag(k, str(v)) for k, v in (tags or {}).items()]
     if context:
         input_tags.append(InputTag(_CONTEXT_TAG, context))
@@ -136,7 +138,7 @@ def log_figure(figure: Any, artifact_file: str, *, save_kwargs: dict[str, Any] |
 
 
 def log_image(image: Any, artifact_file: str | None = None, key: str | None = None, step: int | None = None,
-              timestamp: int | None = None, synchronous: bool | None = None) -> None:
+              timestamp: int | None = None, synchronous: bool | None = False) -> None:
     """Save an image (numpy array or PIL image) as an artifact file or as a step of series ``key``."""
     current_client().log_image(active_run_id_or_start(), image, artifact_file, key, step, timestamp, synchronous)
 
