@@ -24,16 +24,31 @@ _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"
 
 
 class Compiled:
-    """SQL text in the dialect's paramstyle plus the order its positional parameters take."""
+    """SQL text in the dialect's paramstyle plus the order its positional parameters take.
 
-    __slots__ = ("sql", "names")
+    ``names`` lists the free parameters (``bindparam(name)`` without a value), which callers pass
+    positionally; literals written into a statement keep their values in ``fixed``.
+    """
 
-    def __init__(self, sql: str, names: Sequence[str]) -> None:
+    __slots__ = ("sql", "order", "names", "_slots")
+
+    def __init__(self, sql: str, order: Sequence[str], fixed: dict[str, Any] | None = None) -> None:
+        fixed = fixed or {}
         self.sql = sql
-        self.names = tuple(names)
+        self.order = tuple(order)
+        self.names = tuple(name for name in order if name not in fixed)
+        # None: every parameter is free, args pass through untouched (the hot path).
+        self._slots = None if not fixed else tuple((name in fixed, fixed.get(name)) for name in order)
 
     def args(self, params: dict[str, Any]) -> tuple:
-        return tuple(params[name] for name in self.names)
+        """Positional arguments of a dynamic statement from its bound values by name."""
+        return tuple(params[name] for name in self.order)
+
+    def bind(self, args: Sequence[Any]) -> tuple:
+        if self._slots is None:
+            return tuple(args)
+        free = iter(args)
+        return tuple(value if is_fixed else next(free) for is_fixed, value in self._slots)
 
 
 def _sqlalchemy_url(uri: str) -> str:
@@ -121,8 +136,11 @@ class Database:
     def compile(self, statement: sa.sql.ClauseElement) -> tuple[Compiled, dict[str, Any]]:
         """Compile a (dynamic) statement; returns the SQL and its bound values by name."""
         compiled = statement.compile(dialect=self.dialect, compile_kwargs={"render_postcompile": True})
-        names = compiled.positiontup or ()
-        return Compiled(compiled.string, names), compiled.construct_params(_check=False)
+        order = compiled.positiontup or ()
+        params = compiled.construct_params(_check=False)
+        binds = compiled.binds
+        fixed = {name: params[name] for name in order if name in binds and not binds[name].required}
+        return Compiled(compiled.string, order, fixed), params
 
     def cached(self, name: str, build: Callable[[], sa.sql.ClauseElement]) -> Compiled:
         """Compile a static statement once; later calls return the cached text."""
@@ -203,13 +221,27 @@ class Tx:
         self.cursor = cursor
         self.db = db
 
-    def run(self, compiled: Compiled, args: Sequence[Any] = ()) -> Any:
-        self.cursor.execute(compiled.sql, tuple(args))
+    def run(self, compiled: Compiled, args: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        """Execute; ``args`` are positional in ``compiled.names`` order, or a dict by name."""
+        if isinstance(args, dict):
+            args = [args[name] for name in compiled.names]
+        self.cursor.execute(compiled.sql, compiled.bind(args))
         return self.cursor
 
-    def run_many(self, compiled: Compiled, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self.cursor.executemany(compiled.sql, rows)
+    def fetch(self, name: str, build: Callable[[], sa.sql.ClauseElement],
+              args: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        """Run a statement compiled once per store under ``name``; positional ``args``."""
+        return self.run(self.db.cached(name, build), args).fetchall()
+
+    def change(self, name: str, build: Callable[[], sa.sql.ClauseElement],
+               args: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Like ``fetch`` for writes; returns the affected row count."""
+        return self.run(self.db.cached(name, build), args).rowcount
+
+    def insert(self, name: str, table: sa.Table, values: dict[str, Any]) -> None:
+        """Insert one row through a statement cached under ``name``."""
+        compiled = self.db.cached(name, lambda: table.insert().values({c: sa.bindparam(c) for c in values}))
+        self.cursor.execute(compiled.sql, compiled.bind([values[n] for n in compiled.names]))
 
     def query(self, statement: sa.sql.ClauseElement) -> list[tuple]:
         """Run a dynamic statement and fetch all rows."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 
@@ -24,8 +24,9 @@ R = schema.runs
 LM = schema.latest_metrics
 P = schema.params
 T = schema.tags
-_CHUNK = 500
+_CHUNK = 512
 _NAN = math.nan
+_new_metric = tuple.__new__
 MYSQL_DOUBLE_MAX = 1.7976931348623157e308
 
 RUN_INFO_COLUMNS = (R.c.run_uuid, R.c.experiment_id, R.c.name, R.c.user_id, R.c.status, R.c.start_time,
@@ -58,6 +59,23 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
         yield ids[start:start + _CHUNK]
 
 
+def fetch_in(tx: Tx, name: str, columns: Sequence[Any], column: Any, ids: Sequence[Any],
+             refine: Callable[[sa.Select], sa.Select] | None = None) -> list[tuple]:
+    """``SELECT columns WHERE column IN ids`` through statements cached per power-of-two size.
+
+    Padding the list with repeats of its first id keeps the number of distinct statements (and
+    compilations) at ten for any list of up to 512 ids.
+    """
+    size = 1 << (len(ids) - 1).bit_length()
+    padded = list(ids) + [ids[0]] * (size - len(ids))
+
+    def build() -> Any:
+        query = sa.select(*columns).where(column.in_([sa.bindparam(f"id_{i}") for i in range(size)]))
+        return refine(query) if refine else query
+
+    return tx.fetch(f"{name}:{size}", build, padded)
+
+
 def load_runs(tx: Tx, run_ids: Sequence[str], with_inputs: bool = True) -> list[Run]:
     """Runs in the order of ``run_ids`` (missing ids are skipped)."""
     if not run_ids:
@@ -69,16 +87,16 @@ def load_runs(tx: Tx, run_ids: Sequence[str], with_inputs: bool = True) -> list[
     tags: dict[str, dict[str, str]] = {}
     kind = tx.db.kind
     for chunk in _chunks(list(run_ids)):
-        for row in tx.query(sa.select(*RUN_INFO_COLUMNS).where(R.c.run_uuid.in_(chunk))):
+        for row in fetch_in(tx, "run_infos", RUN_INFO_COLUMNS, R.c.run_uuid, chunk):
             infos[row[0]] = run_info_from_row(row)
-        for run_id, key, value, timestamp, step in tx.query(
-                sa.select(LM.c.run_uuid, LM.c.key, LM.c.value, LM.c.timestamp, LM.c.step).where(LM.c.run_uuid.in_(chunk))):
+        for run_id, key, value, timestamp, step in fetch_in(
+                tx, "latest_metrics", (LM.c.run_uuid, LM.c.key, LM.c.value, LM.c.timestamp, LM.c.step), LM.c.run_uuid, chunk):
             value = loaded_value(value, kind)
             metrics.setdefault(run_id, {})[key] = value
-            metric_objects.setdefault(run_id, []).append(Metric(key, value, timestamp, step))
-        for run_id, key, value in tx.query(sa.select(P.c.run_uuid, P.c.key, P.c.value).where(P.c.run_uuid.in_(chunk))):
+            metric_objects.setdefault(run_id, []).append(_new_metric(Metric, (key, value, timestamp, step, None, None, None, None)))
+        for run_id, key, value in fetch_in(tx, "params", (P.c.run_uuid, P.c.key, P.c.value), P.c.run_uuid, chunk):
             params.setdefault(run_id, {})[key] = value
-        for run_id, key, value in tx.query(sa.select(T.c.run_uuid, T.c.key, T.c.value).where(T.c.run_uuid.in_(chunk))):
+        for run_id, key, value in fetch_in(tx, "tags", (T.c.run_uuid, T.c.key, T.c.value), T.c.run_uuid, chunk):
             tags.setdefault(run_id, {})[key] = value
     inputs = load_dataset_inputs(tx, list(infos)) if with_inputs else {}
     empty_inputs = RunInputs()
@@ -93,19 +111,17 @@ def load_dataset_inputs(tx: Tx, run_ids: list[str]) -> dict[str, RunInputs]:
     I, D, IT = schema.inputs, schema.datasets, schema.input_tags
     found: dict[str, list[tuple[str, DatasetInput]]] = {}
     for chunk in _chunks(run_ids):
-        rows = tx.query(
-            sa.select(I.c.destination_id, I.c.input_uuid, D.c.name, D.c.digest, D.c.source_type, D.c.source,
-                      D.c.schema, D.c.profile)
-            .join(D, D.c.dataset_uuid == I.c.source_id)
-            .where(I.c.destination_type == "RUN", I.c.source_type == "DATASET", I.c.destination_id.in_(chunk))
-        )
+        rows = fetch_in(tx, "dataset_inputs", (I.c.destination_id, I.c.input_uuid, D.c.name, D.c.digest,
+                                               D.c.source_type, D.c.source, D.c.schema, D.c.profile),
+                        I.c.destination_id, chunk, refine=lambda q: q.join(D, D.c.dataset_uuid == I.c.source_id).where(
+                            I.c.destination_type == "RUN", I.c.source_type == "DATASET"))
         if not rows:
             continue
         input_ids = [row[1] for row in rows]
         tag_map: dict[str, list[InputTag]] = {}
         for sub in _chunks(input_ids):
-            for input_id, name, value in tx.query(
-                    sa.select(IT.c.input_uuid, IT.c.name, IT.c.value).where(IT.c.input_uuid.in_(sub))):
+            for input_id, name, value in fetch_in(tx, "input_tags", (IT.c.input_uuid, IT.c.name, IT.c.value),
+                                                  IT.c.input_uuid, sub):
                 tag_map.setdefault(input_id, []).append(InputTag(name, value))
         for run_id, input_id, name, digest, source_type, source, schema_, profile in rows:
             dataset = Dataset(name, digest, source_type, source, schema_, profile)

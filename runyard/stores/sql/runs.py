@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from typing import Sequence
 
 import sqlalchemy as sa
 
 from runyard import naming, search, uris, validation
-from runyard.entities import LifecycleStage, PagedList, Run, RunInfo, RunStatus, RunTag, ViewType
+from runyard.entities import LifecycleStage, PagedList, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from runyard.stores.sql import schema
 from runyard.stores.sql.engine import Database, Tx
-from runyard.stores.sql.experiments import _experiment_key, require_active_experiment
+from runyard.stores.sql.experiments import _experiment_key
 from runyard.stores.sql.filters import apply_run_filter, apply_run_order, paginate
 from runyard.stores.sql.run_reads import RUN_INFO_COLUMNS, load_runs, run_info_from_row
 
@@ -21,6 +22,7 @@ R = schema.runs
 E = schema.experiments
 T = schema.tags
 RUN_NAME_TAG = "mlflow.runName"
+_INFO_FIELDS = {"status": "status", "end_time": "end_time", "name": "run_name"}
 
 
 def _now() -> int:
@@ -53,14 +55,22 @@ class RunsMixin:
         start = validation.validate_int64(start_time, "start_time", minimum=0) if start_time is not None else _now()
         run_id = uuid.uuid4().hex
         with self.db.transaction(write=True) as tx:
-            require_active_experiment(tx, exp_key, "create run")
-            location = tx.query(sa.select(E.c.artifact_location).where(E.c.experiment_id == exp_key))[0][0] or ""
-            artifact_uri = uris.append_to_uri_path(location, run_id, "artifacts")
-            tx.execute(R.insert().values(
-                run_uuid=run_id, name=run_name, experiment_id=exp_key, user_id=user_id or "", status="RUNNING",
-                start_time=start, end_time=None, lifecycle_stage=LifecycleStage.ACTIVE, artifact_uri=artifact_uri))
-            tx.execute(T.insert().values([{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()]))
-            return load_runs(tx, [run_id])[0]
+            found = tx.fetch("experiment_for_run", lambda: sa.select(E.c.lifecycle_stage, E.c.artifact_location).where(
+                E.c.experiment_id == sa.bindparam("experiment_id")), (exp_key,))
+            if not found:
+                raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists")
+            if found[0][0] != LifecycleStage.ACTIVE:
+                raise InvalidParameterValue(
+                    f"Cannot create run: experiment {experiment_id} is in lifecycle stage '{found[0][0]}', not 'active'")
+            artifact_uri = uris.append_to_uri_path(found[0][1] or "", run_id, "artifacts")
+            info = RunInfo(run_id, str(exp_key), run_name, user_id or "", "RUNNING", start, None, artifact_uri,
+                           LifecycleStage.ACTIVE)
+            tx.insert("insert_run", R, {
+                "run_uuid": run_id, "name": run_name, "experiment_id": exp_key, "user_id": info.user_id,
+                "status": info.status, "start_time": start, "end_time": None, "lifecycle_stage": info.lifecycle_stage,
+                "artifact_uri": artifact_uri})
+            self.sql.tags.write(tx, [(run_id, k, v) for k, v in tag_map.items()])
+        return Run(info, RunData(tags=tag_map))
 
     def get_run(self, run_id: str) -> Run:
         validation.validate_run_id(run_id)
@@ -71,7 +81,8 @@ class RunsMixin:
         return found[0]
 
     def _run_info(self, tx: Tx, run_id: str) -> RunInfo:
-        rows = tx.query(sa.select(*RUN_INFO_COLUMNS).where(R.c.run_uuid == run_id))
+        rows = tx.fetch("run_info", lambda: sa.select(*RUN_INFO_COLUMNS).where(R.c.run_uuid == sa.bindparam("run_uuid")),
+                        (run_id,))
         if not rows:
             raise ResourceDoesNotExist(f"Run with id={run_id} not found")
         return run_info_from_row(rows[0])
@@ -94,18 +105,23 @@ class RunsMixin:
                     f"The run {run_id} must be in the 'active' state. Current state is {info.lifecycle_stage}."
                 )
             if values:
-                tx.execute(R.update().where(R.c.run_uuid == run_id).values(**values))
+                columns = tuple(sorted(values))
+                tx.change("update_run:" + ",".join(columns), lambda: R.update().where(
+                    R.c.run_uuid == sa.bindparam("run_id")).values({c: sa.bindparam(c) for c in columns}),
+                    {**values, "run_id": run_id})
             if run_name:
-                tx.execute(T.delete().where(T.c.run_uuid == run_id, T.c.key == RUN_NAME_TAG))
-                tx.execute(T.insert().values(run_uuid=run_id, key=RUN_NAME_TAG, value=run_name))
-            return self._run_info(tx, run_id)
+                self.sql.tags.write(tx, [(run_id, RUN_NAME_TAG, run_name)])
+            return replace(info, **{_INFO_FIELDS[c]: v for c, v in values.items()})
 
     def _move_run(self, run_id: str, to_stage: str) -> None:
         validation.validate_run_id(run_id)
         deleted_time = _now() if to_stage == LifecycleStage.DELETED else None
         with self.db.transaction(write=True) as tx:
-            self._run_info(tx, run_id)
-            tx.execute(R.update().where(R.c.run_uuid == run_id).values(lifecycle_stage=to_stage, deleted_time=deleted_time))
+            changed = tx.change("move_run", lambda: R.update().where(R.c.run_uuid == sa.bindparam("run_id")).values(
+                lifecycle_stage=sa.bindparam("stage"), deleted_time=sa.bindparam("deleted_time")),
+                {"stage": to_stage, "deleted_time": deleted_time, "run_id": run_id})
+            if changed == 0:
+                raise ResourceDoesNotExist(f"Run with id={run_id} not found")
 
     def delete_run(self, run_id: str) -> None:
         self._move_run(run_id, LifecycleStage.DELETED)
