@@ -6,6 +6,7 @@ deployments keep working while runyard-specific names win when both are set.
 
 from __future__ import annotations
 
+import functools
 import os
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -103,6 +104,12 @@ def current_user() -> str:
         value = os.environ.get(var)
         if value:
             return value
+    return _login_name()
+
+
+@functools.lru_cache(maxsize=1)
+def _login_name() -> str:
+    # The passwd lookup costs more than the rest of start_run; it cannot change in a process.
     try:
         import getpass
 

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
 from runyard import config, uris
-from runyard.errors import InternalError, InvalidParameterValue
+from runyard.errors import InternalError, InvalidParameterValue, TemporarilyUnavailable
 
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
             "mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
@@ -166,9 +166,25 @@ class Database:
             local.pid = os.getpid()
         return local.connection, False
 
+    def display_uri(self) -> str:
+        """The database URI with any password masked, for messages."""
+        return self.engine.url.render_as_string(hide_password=True) if self._sqlite_connect is None else self.uri
+
+    @contextmanager
+    def connecting(self) -> Iterator[None]:
+        """Turn a failure to reach the database into one clear runyard error."""
+        try:
+            yield
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, self.dbapi_error) as exc:
+            if isinstance(exc, self.integrity_error):
+                raise
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise TemporarilyUnavailable(f"Cannot use the database at {self.display_uri()}: {detail}") from None
+
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator["Tx"]:
-        connection, pooled = self._checkout()
+        with self.connecting():
+            connection, pooled = self._checkout()
         cursor = connection.cursor()
         sqlite = self.kind == "sqlite"
         try:
@@ -201,8 +217,9 @@ class Database:
     def enable_wal(self) -> None:
         """Switch a SQLite file to write-ahead logging (persistent; readers never block writers)."""
         if self._sqlite_connect is not None:
-            connection, _ = self._checkout()
-            connection.execute("PRAGMA journal_mode = WAL")
+            with self.connecting():
+                connection, _ = self._checkout()
+                connection.execute("PRAGMA journal_mode = WAL")
 
     def dispose(self) -> None:
         connection = self._local.connection

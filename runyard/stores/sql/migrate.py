@@ -12,7 +12,7 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from runyard import uris
-from runyard.errors import InvalidState
+from runyard.errors import InternalError, InvalidState
 from runyard.stores.sql import schema
 from runyard.stores.sql.engine import Database
 
@@ -25,8 +25,10 @@ def current_revision(db: Database) -> str | None:
     try:
         with db.transaction() as tx:
             rows = tx.run(db.cached("alembic_version", lambda: sa.text("SELECT version_num FROM alembic_version"))).fetchall()
-    except Exception as exc:  # noqa: BLE001 - a missing table raises a driver-specific error
-        if "alembic_version" in str(exc) or "does not exist" in str(exc) or "no such table" in str(exc):
+    except InternalError as exc:
+        # A new database has no version table; each driver words that differently.
+        message = str(exc)
+        if "alembic_version" in message or "does not exist" in message or "no such table" in message:
             return None
         raise
     return rows[0][0] if rows else None
@@ -48,7 +50,7 @@ def _migration_lock(db: Database) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
         return
-    with db.engine.connect() as conn:
+    with db.connecting(), db.engine.connect() as conn:
         if db.kind == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_lock({_LOCK_ID})")
         else:
@@ -97,7 +99,7 @@ def _ensure_default_experiment(db: Database, artifact_root: str) -> None:
 
 def upgrade(db: Database, artifact_root: str) -> str | None:
     """Create or migrate the schema to the newest revision; returns the revision it started at."""
-    with _migration_lock(db):
+    with db.connecting(), _migration_lock(db):
         before = current_revision(db)
         if before != schema.HEAD_REVISION:
             if before is None and _has_foreign_tables(db):

@@ -101,7 +101,8 @@ class RunLoggingMixin:
         return wanted
 
     def _log_params(self, tx: Tx, run_id: str, wanted: dict[str, str]) -> None:
-        existing = dict(tx.query(sa.select(P.c.key, P.c.value).where(P.c.run_uuid == run_id, P.c.key.in_(list(wanted)))))
+        existing = dict(tx.fetch("run_params", lambda: sa.select(P.c.key, P.c.value).where(
+            P.c.run_uuid == sa.bindparam("run_uuid")), (run_id,)))
         for key, value in wanted.items():
             old = existing.get(key)
             if old is not None and old != value:
