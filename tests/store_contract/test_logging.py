@@ -179,3 +179,13 @@ def test_dataset_inputs(store, run_id):
     assert inputs[0].tags == (InputTag("mlflow.data.context", "training"),)
     with pytest.raises(InvalidParameterValue, match="dataset digest"):
         store.log_inputs(run_id, [DatasetInput(Dataset("d", "x" * 37, "code", "{}"))])
+
+
+def test_metric_values_round_trip_exactly(store, run_id):
+    values = [0.2896253777644655, 1 / 3, 2.220446049250313e-16, 1.7976931348623155e308, -123456789.12345679, 5e-324]
+    store.log_batch(run_id, metrics=[Metric(f"v{i}", v, 1, 0) for i, v in enumerate(values)])
+    run = store.get_run(run_id)
+    assert [run.data.metrics[f"v{i}"] for i in range(len(values))] == values
+    found = store.search_runs([run.info.experiment_id])[0]
+    assert [found.data.metrics[f"v{i}"] for i in range(len(values))] == values
+    assert [store.get_metric_history(run_id, f"v{i}")[0].value for i in range(len(values))] == values

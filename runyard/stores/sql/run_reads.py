@@ -77,47 +77,27 @@ def fetch_in(tx: Tx, name: str, columns: Sequence[Any], column: Any, ids: Sequen
     return tx.fetch(f"{name}:{size}", build, padded)
 
 
-def _aggregates(kind: str) -> tuple[Any, Any, Any]:
-    """JSON aggregate functions of the dialect: object from pairs, array from rows, row array."""
-    if kind == "sqlite":
-        return sa.func.json_group_object, sa.func.json_group_array, sa.func.json_array
-    if kind == "postgresql":
-        return sa.func.json_object_agg, sa.func.json_agg, sa.func.json_build_array
-    return sa.func.JSON_OBJECTAGG, sa.func.JSON_ARRAYAGG, sa.func.JSON_ARRAY
+def _aggregate(kind: str) -> Any:
+    """The dialect's aggregate that builds a JSON object from (key, value) rows."""
+    return {"sqlite": sa.func.json_group_object, "postgresql": sa.func.json_object_agg}.get(kind, sa.func.JSON_OBJECTAGG)
 
 
 def _run_columns(kind: str) -> tuple[Any, ...]:
-    """Run info plus its params, tags and latest metrics, each aggregated into one JSON value.
+    """Run info plus its params and tags, each aggregated into one JSON object.
 
-    One row per run instead of one per param, tag and metric: the database builds the JSON in C
-    and ``json.loads`` parses it in C, which is several times faster than materialising a Python
-    tuple for every key of every run.
+    One row per run instead of one per param and tag: the database builds the JSON in C and
+    ``json.loads`` parses it in C, far cheaper than a Python tuple for every key of every run.
+    Metric values are not aggregated this way: SQLite's JSON writes doubles with 15 digits.
     """
-    as_object, as_array, row = _aggregates(kind)
+    as_object = _aggregate(kind)
     params = sa.select(as_object(P.c.key, P.c.value)).where(P.c.run_uuid == R.c.run_uuid).scalar_subquery()
     tags = sa.select(as_object(T.c.key, T.c.value)).where(T.c.run_uuid == R.c.run_uuid).scalar_subquery()
-    value: Any = LM.c.value
-    if kind != "mysql":
-        # JSON has no infinities (SQLite writes a bare Inf); send them as strings float() reads.
-        value = sa.case((LM.c.value > sa.literal_column(repr(MYSQL_DOUBLE_MAX)), sa.literal_column("'Infinity'")),
-                        (LM.c.value < sa.literal_column(repr(-MYSQL_DOUBLE_MAX)), sa.literal_column("'-Infinity'")),
-                        else_=LM.c.value)
-    metrics = sa.select(as_array(row(LM.c.key, value, LM.c.timestamp, LM.c.step))).where(
-        LM.c.run_uuid == R.c.run_uuid).scalar_subquery()
-    return (*RUN_INFO_COLUMNS, params, tags, metrics)
-
-
-def _metric_value(value: Any, kind: str) -> float:
-    if value is None:
-        return _NAN
-    if value.__class__ is float:
-        return loaded_value(value, kind) if kind == "mysql" else value
-    return float(value)  # ints, and "Infinity"/"-Infinity" as PostgreSQL writes them in JSON
+    return (*RUN_INFO_COLUMNS, params, tags)
 
 
 def _json(text: Any, loads: Callable[[str], Any] = json.loads) -> Any:
     if text is None:
-        return None
+        return {}
     return loads(text) if isinstance(text, (str, bytes)) else text
 
 
@@ -127,18 +107,22 @@ def load_runs(tx: Tx, run_ids: Sequence[str], with_inputs: bool = True) -> list[
         return []
     kind = tx.db.kind
     columns = _run_columns(kind)
-    runs: dict[str, Run] = {}
-    empty_inputs = RunInputs()
-    inputs = load_dataset_inputs(tx, list(run_ids)) if with_inputs else {}
+    metric_columns = (LM.c.run_uuid, LM.c.key, LM.c.value, LM.c.timestamp, LM.c.step)
+    rows: list[tuple] = []
+    metrics: dict[str, list[Metric]] = {}
     for chunk in _chunks(list(run_ids)):
-        for row in fetch_in(tx, "runs_with_data", columns, R.c.run_uuid, chunk):
-            info = run_info_from_row(row)
-            metric_objects = tuple(
-                _new_metric(Metric, (key, _metric_value(value, kind), timestamp, step, None, None, None, None))
-                for key, value, timestamp, step in _json(row[11]) or ())
-            data = RunData({m.key: m.value for m in metric_objects}, _json(row[9]) or {}, _json(row[10]) or {},
-                           metric_objects)
-            runs[info.run_id] = Run(info, data, inputs.get(info.run_id, empty_inputs))
+        rows += fetch_in(tx, "runs_with_data", columns, R.c.run_uuid, chunk)
+        for run_id, key, value, timestamp, step in fetch_in(tx, "latest_metrics", metric_columns, LM.c.run_uuid, chunk):
+            value = _NAN if value is None else (loaded_value(value, kind) if kind == "mysql" else value)
+            metrics.setdefault(run_id, []).append(_new_metric(Metric, (key, value, timestamp, step, None, None, None, None)))
+    inputs = load_dataset_inputs(tx, [row[0] for row in rows]) if with_inputs else {}
+    empty_inputs = RunInputs()
+    runs: dict[str, Run] = {}
+    for row in rows:
+        info = run_info_from_row(row)
+        points = metrics.get(info.run_id, ())
+        data = RunData({m.key: m.value for m in points}, _json(row[9]), _json(row[10]), tuple(points))
+        runs[info.run_id] = Run(info, data, inputs.get(info.run_id, empty_inputs))
     return [runs[run_id] for run_id in run_ids if run_id in runs]
 
 
