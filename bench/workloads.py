@@ -27,7 +27,8 @@ import statistics
 import sys
 import time
 import traceback
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 perf = time.perf_counter
 
@@ -47,6 +48,16 @@ class VerificationError(AssertionError):
 def check(cond: bool, message: str) -> None:
     if not cond:
         raise VerificationError(message)
+
+
+@contextmanager
+def verifying(**measured: Any) -> Iterator[None]:
+    """Verification block: a failure carries the (unverified) measurement, for the JSON report only."""
+    try:
+        yield
+    except VerificationError as e:
+        e.measured = measured  # type: ignore[attr-defined]
+        raise
 
 
 # -- deterministic data ------------------------------------------------------------------------
@@ -87,7 +98,8 @@ def median_timed(repeats: int, fn: Callable[[], Any], verify: Callable[[Any], No
         t0 = perf()
         result = fn()
         times.append(perf() - t0)
-        verify(result)
+        with verifying(value=statistics.median(times), times=list(times)):
+            verify(result)
         del result
     return {"value": statistics.median(times), "times": times}
 
@@ -114,10 +126,11 @@ def w_log_metric(lib: Any, n: int) -> dict[str, Any]:
     lib.end_run()
     elapsed = perf() - t0
 
-    verify_history(client(lib).get_metric_history(run_id, "loss"), n, history_value, "loss")
-    got = client(lib).get_run(run_id)
-    check(got.info.status == "FINISHED", f"run status {got.info.status!r}, expected FINISHED")
-    check(got.data.metrics.get("loss") == history_value(n - 1), "latest value of 'loss' is wrong")
+    with verifying(value=n / elapsed, elapsed_s=elapsed, n=n):
+        verify_history(client(lib).get_metric_history(run_id, "loss"), n, history_value, "loss")
+        got = client(lib).get_run(run_id)
+        check(got.info.status == "FINISHED", f"run status {got.info.status!r}, expected FINISHED")
+        check(got.data.metrics.get("loss") == history_value(n - 1), "latest value of 'loss' is wrong")
     return {"value": n / elapsed, "elapsed_s": elapsed, "n": n}
 
 
@@ -134,12 +147,13 @@ def w_log_metrics(lib: Any, steps: int, keys: int = 100) -> dict[str, Any]:
     elapsed = perf() - t0
 
     c = client(lib)
-    got = c.get_run(run_id)
-    check(len(got.data.metrics) == keys, f"run has {len(got.data.metrics)} metric keys, expected {keys}")
-    check(got.data.metrics == payloads[-1], "latest metric values differ from the last step logged")
-    for j in (0, keys // 2, keys - 1):
-        key = names[j]
-        verify_history(c.get_metric_history(run_id, key), steps, lambda s, j=j: s + j / 1000.0, key)
+    with verifying(value=steps * keys / elapsed, elapsed_s=elapsed, n=steps * keys):
+        got = c.get_run(run_id)
+        check(len(got.data.metrics) == keys, f"run has {len(got.data.metrics)} metric keys, expected {keys}")
+        check(got.data.metrics == payloads[-1], "latest metric values differ from the last step logged")
+        for j in (0, keys // 2, keys - 1):
+            key = names[j]
+            verify_history(c.get_metric_history(run_id, key), steps, lambda s, j=j: s + j / 1000.0, key)
     return {"value": steps * keys / elapsed, "elapsed_s": elapsed, "n": steps * keys, "steps": steps}
 
 
@@ -155,20 +169,21 @@ def w_runs(lib: Any, n: int) -> dict[str, Any]:
             lib.set_tags(tags)
     elapsed = perf() - t0
 
-    df = lib.search_runs(experiment_ids=[exp_id])
-    check(len(df) == n, f"search_runs found {len(df)} runs, expected {n}")
-    check(set(df["status"]) == {"FINISHED"}, f"statuses {set(df['status'])}, expected only FINISHED")
-    by_idx = {row["params.idx"]: row for _, row in df.iterrows()}
-    check(set(by_idx) == {str(i) for i in range(n)}, "params.idx values differ from the runs created")
-    for i in sorted({0, n // 3, n // 2, n - 1}):
-        params, metrics, tags = records[i]
-        row = by_idx[str(i)]
-        for k, v in params.items():
-            check(row[f"params.{k}"] == v, f"run {i}: params.{k} = {row[f'params.{k}']!r}, expected {v!r}")
-        for k, v in metrics.items():
-            check(row[f"metrics.{k}"] == v, f"run {i}: metrics.{k} = {row[f'metrics.{k}']!r}, expected {v!r}")
-        for k, v in tags.items():
-            check(row[f"tags.{k}"] == v, f"run {i}: tags.{k} = {row[f'tags.{k}']!r}, expected {v!r}")
+    with verifying(value=n / elapsed, elapsed_s=elapsed, n=n):
+        df = lib.search_runs(experiment_ids=[exp_id])
+        check(len(df) == n, f"search_runs found {len(df)} runs, expected {n}")
+        check(set(df["status"]) == {"FINISHED"}, f"statuses {set(df['status'])}, expected only FINISHED")
+        by_idx = {row["params.idx"]: row for _, row in df.iterrows()}
+        check(set(by_idx) == {str(i) for i in range(n)}, "params.idx values differ from the runs created")
+        for i in sorted({0, n // 3, n // 2, n - 1}):
+            params, metrics, tags = records[i]
+            row = by_idx[str(i)]
+            for k, v in params.items():
+                check(row[f"params.{k}"] == v, f"run {i}: params.{k} = {row[f'params.{k}']!r}, expected {v!r}")
+            for k, v in metrics.items():
+                check(row[f"metrics.{k}"] == v, f"run {i}: metrics.{k} = {row[f'metrics.{k}']!r}, expected {v!r}")
+            for k, v in tags.items():
+                check(row[f"tags.{k}"] == v, f"run {i}: tags.{k} = {row[f'tags.{k}']!r}, expected {v!r}")
     return {"value": n / elapsed, "elapsed_s": elapsed, "n": n}
 
 
@@ -329,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         result["ok"] = True
         result["version"] = getattr(lib, "__version__", "?")
     except VerificationError as e:
-        result = {"ok": False, "kind": "verification", "error": str(e), "traceback": traceback.format_exc()}
+        result = {"ok": False, "kind": "verification", "error": str(e), "traceback": traceback.format_exc(),
+                  "unverified": getattr(e, "measured", None)}
     except BaseException as e:  # noqa: BLE001 - report every failure to the harness
         result = {"ok": False, "kind": "error", "error": f"{type(e).__name__}: {e}",
                   "traceback": traceback.format_exc()}
