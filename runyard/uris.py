@@ -6,7 +6,6 @@ import os
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlparse
-from urllib.request import url2pathname
 
 from runyard.errors import InvalidParameterValue
 
@@ -60,7 +59,9 @@ def local_path_of(uri: str) -> str:
         raise InvalidParameterValue(f"Not a local path or file: URI: {uri!r}")
     if parsed.netloc not in ("", "localhost"):
         raise InvalidParameterValue(f"file: URIs must not name a host, got {uri!r}")
-    return url2pathname(unquote(parsed.path))
+    # urllib.request.url2pathname would do the same on POSIX, but importing it pulls in the
+    # whole HTTP and e-mail stack (30 ms, a fifth of `import runyard`).
+    return unquote(parsed.path)
 
 
 def sqlite_path_of(uri: str) -> str | None:

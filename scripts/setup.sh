@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . --config-settings editable_mode=compat
 echo "runyard installed in $(pwd)/.venv ($(.venv/bin/runyard --version))"

@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -54,6 +52,8 @@ class RunArtifacts:
             raise InvalidParameterValue(f"Invalid artifact_file {artifact_file!r}: a file name is required")
         norm = posixpath.normpath(artifact_file)
         directory = posixpath.dirname(norm) or None
+        import tempfile  # noqa: PLC0415 - kept off `import runyard`'s path
+
         with tempfile.TemporaryDirectory(prefix="runyard-") as tmp:
             local = os.path.join(tmp, posixpath.basename(norm))
             yield local
@@ -104,7 +104,7 @@ class RunArtifacts:
                 raise ValueError(f"Invalid image key {key!r}: use alphanumerics, '_', '-', '.', ' ' and '/'")
             # MLflow's naming, so that its UI and ours find the series.
             artifact_file = (f"images/{key.replace('/', '~')}+step+{step or 0}"  # type: ignore[union-attr]
-                             f"+timestamp+{timestamp or int(time.time() * 1000)}+{uuid.uuid4()}.png")
+                             f"+timestamp+{timestamp or int(time.time() * 1000)}+{os.urandom(16).hex()}.png")
             self._store.set_tag(run_id, RunTag("mlflow.loggedImages", "True"))
         with self._staged_file(run_id, artifact_file) as local:
             artifact_content.write_image(image, local)
@@ -176,6 +176,8 @@ def list_artifacts(artifact_uri: str | None = None, run_id: str | None = None,
 
 def load_artifact(artifact_uri: str, reader: Callable[[str], Any]) -> Any:
     """Download one artifact file to a temporary place and parse it with ``reader``."""
+    import tempfile  # noqa: PLC0415 - kept off `import runyard`'s path
+
     root, rel = resolve_artifact_location(_run_root_from_default_store, artifact_uri)
     with tempfile.TemporaryDirectory(prefix="runyard-") as tmp:
         return reader(_download(root, rel, tmp))

@@ -8,20 +8,20 @@ own, so an error reaches exactly the ``RunOperations`` of the calls that caused 
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import queue
 import threading
 import time
 from typing import Any, Iterator, Sequence
 
+from runyard.diagnostics import get_logger
 from runyard import config
 from runyard.entities import Metric, Param, RunTag
 from runyard.errors import RunyardException
 from runyard.stores.tracking import TrackingStore
 from runyard.validation import MAX_BATCH_ENTITIES, MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 _MAX_ITEMS_PER_ROUND = 10_000
 
 

@@ -10,7 +10,6 @@ own, and its ``end_run`` never ends the main thread's runs.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import sys
 import threading
@@ -18,6 +17,7 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
+from runyard.diagnostics import get_logger
 from runyard import config
 from runyard.client.tracking_client import RunyardClient
 from runyard.entities import LifecycleStage, Run, RunStatus, RunTag
@@ -26,7 +26,7 @@ from runyard.fluent.experiments import active_experiment_id, experiment_id_for_n
 from runyard.fluent.tracking_uri import current_client
 from runyard.validation import validate_run_id
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 _NOTE_TAG = "mlflow.note.content"
 _PARENT_TAG = "mlflow.parentRunId"
 

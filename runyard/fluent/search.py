@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable, Sequence, TypeVar
 
+from runyard.diagnostics import get_logger
 from runyard.entities import Experiment, PagedList, Run, ViewType
 from runyard.errors import InvalidParameterValue
 from runyard.fluent.experiments import experiment_id_for_new_run
 from runyard.fluent.tracking_uri import current_client
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 SEARCH_MAX_RESULTS_PANDAS = 100000
 RUNS_PER_PAGE = 10000
 T = TypeVar("T")
