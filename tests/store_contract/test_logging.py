@@ -189,3 +189,11 @@ def test_metric_values_round_trip_exactly(store, run_id):
     found = store.search_runs([run.info.experiment_id])[0]
     assert [found.data.metrics[f"v{i}"] for i in range(len(values))] == values
     assert [store.get_metric_history(run_id, f"v{i}")[0].value for i in range(len(values))] == values
+
+
+def test_history_is_ordered_by_step_then_timestamp(store, run_id):
+    points = [Metric("o", 1.0, 30, 2), Metric("o", 2.0, 10, 2), Metric("other", 9.0, 1, 2), Metric("o", 3.0, 20, 2),
+              Metric("o", 4.0, 99, 1), Metric("o", 5.0, 5, 3)]
+    store.log_batch(run_id, metrics=points)
+    history = store.get_metric_history(run_id, "o")
+    assert [(m.step, m.timestamp) for m in history] == [(1, 99), (2, 10), (2, 20), (2, 30), (3, 5)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import uuid
+from functools import partial
+from operator import itemgetter
 from typing import Sequence
 
 import sqlalchemy as sa
@@ -22,6 +24,8 @@ P = schema.params
 T = schema.tags
 RUN_NAME_TAG = "mlflow.runName"
 _new_metric = tuple.__new__
+_as_metric = partial(tuple.__new__, Metric)
+_nan_flag = itemgetter(4)
 
 
 _INT64_MAX = validation.INT64_MAX
@@ -35,6 +39,15 @@ def _newer(a: tuple, b: tuple) -> bool:
     if a[3] != b[3]:
         return a[3] > b[3]
     return (a[2] if a[2] is not None else -math.inf) > (b[2] if b[2] is not None else -math.inf)
+
+
+def _repaired(metric: Metric, kind: str) -> Metric:
+    """A history row with its NaN flag (carried in the run_id slot) turned into a NaN value."""
+    if metric.run_id:
+        return _new_metric(Metric, (metric.key, math.nan, metric.timestamp, metric.step, None, None, None, None))
+    if kind == "mysql":
+        return metric._replace(value=loaded_value(metric.value, kind))
+    return metric
 
 
 def _checked_value(metric: Metric) -> float:
@@ -167,14 +180,9 @@ class RunLoggingMixin:
             rows = rows[offset:offset + max_results]
         elif offset:
             rows = rows[offset:]
-        kind = self.db.kind
-        nan = math.nan
-        if kind == "mysql":
-            history = [_new_metric(Metric, (metric_key, nan if n else loaded_value(v, kind), t, s, None, None, None, None))
-                       for v, n, t, s in rows]
-        else:
-            history = [_new_metric(Metric, (metric_key, nan if n else v, t, s, None, None, None, None))
-                       for v, n, t, s in rows]
+        history = list(map(_as_metric, rows))
+        if self.db.kind == "mysql" or any(map(_nan_flag, rows)):
+            history = [_repaired(m, self.db.kind) for m in history]
         return PagedList(history, token)
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
