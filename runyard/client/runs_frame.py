@@ -15,7 +15,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from runyard.entities import Run
+from runyard.entities import Run, RunTable
+from runyard.memory import gc_paused
 
 _NAT = np.iinfo(np.int64).min
 BASE_COLUMNS = ("run_id", "experiment_id", "status", "artifact_uri", "start_time", "end_time")
@@ -33,57 +34,37 @@ def _times_column(millis: list[int | None]) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC")).astype(_time_dtype)
 
 
-def _sparse_column(rows: dict[int, object], n: int) -> list[object]:
-    column: list[object] = [None] * n
-    for index, value in rows.items():
-        column[index] = value
-    return column
-
-
 def runs_to_frame(runs: Iterable[Run]) -> pd.DataFrame:
     """A DataFrame with one row per run (MLflow's column names, order and dtypes)."""
-    run_ids: list[str] = []
-    experiment_ids: list[str] = []
-    statuses: list[str] = []
-    artifact_uris: list[str] = []
-    starts: list[int | None] = []
-    ends: list[int | None] = []
-    metrics: dict[str, dict[int, float]] = {}
-    params: dict[str, dict[int, str]] = {}
-    tags: dict[str, dict[int, str]] = {}
-    for row, run in enumerate(runs):
-        info, data = run.info, run.data
-        run_ids.append(info.run_id)
-        experiment_ids.append(info.experiment_id)
-        statuses.append(info.status)
-        artifact_uris.append(info.artifact_uri)
-        starts.append(info.start_time)
-        ends.append(info.end_time)
-        for sink, values in ((metrics, data.metrics), (params, data.params), (tags, data.tags)):
-            for key, value in values.items():
-                rows = sink.get(key)
-                if rows is None:
-                    rows = sink[key] = {}
-                rows[row] = value
+    return table_to_frame(RunTable.from_runs(runs))
+
+
+def table_to_frame(table: RunTable) -> pd.DataFrame:
+    """The DataFrame of a run table, built column by column with C-level maps."""
+    with gc_paused():
+        return _table_to_frame(table)
+
+
+def _table_to_frame(table: RunTable) -> pd.DataFrame:
+    run_ids = table.run_ids
     n = len(run_ids)
     columns: dict[str, object] = {
         "run_id": run_ids,
-        "experiment_id": experiment_ids,
-        "status": statuses,
-        "artifact_uri": artifact_uris,
-        "start_time": _times_column(starts),
-        "end_time": _times_column(ends),
+        "experiment_id": table.experiment_ids,
+        "status": table.statuses,
+        "artifact_uri": table.artifact_uris,
+        "start_time": _times_column(table.start_times),
+        "end_time": _times_column(table.end_times),
     }
-    for key, rows in metrics.items():
-        column = np.full(n, np.nan)
-        if rows:
-            column[np.fromiter(rows.keys(), dtype=np.int64, count=len(rows))] = np.fromiter(
-                rows.values(), dtype=np.float64, count=len(rows)
-            )
-        columns["metrics." + key] = column
-    for prefix, sink in (("params.", params), ("tags.", tags)):
-        for key, rows in sink.items():
-            columns[prefix + key] = _sparse_column(rows, n)
     if n == 0:
         return pd.DataFrame({name: columns[name] for name in BASE_COLUMNS}, columns=list(BASE_COLUMNS))
+    position = {run_id: i for i, run_id in enumerate(run_ids)}.__getitem__
+    for key, values in table.metrics.items():
+        column = np.full(n, np.nan)
+        rows = np.fromiter(map(position, values.keys()), dtype=np.int64, count=len(values))
+        column[rows] = np.fromiter(values.values(), dtype=np.float64, count=len(values))
+        columns["metrics." + key] = column
+    for prefix, sink in (("params.", table.params), ("tags.", table.tags)):
+        for key, values in sink.items():
+            columns[prefix + key] = list(map(values.get, run_ids))
     return pd.DataFrame(columns, copy=False)

@@ -11,7 +11,7 @@ from runyard.client.artifacts import RunArtifacts
 from runyard.client.async_queue import RunOperations, flush_async_logging, logging_queue, split_batch
 from runyard.client.tracking_uri import resolve_tracking_uri
 from runyard.entities import (
-    DatasetInput, Experiment, Metric, PagedList, Param, Run, RunStatus, RunTag, ViewType,
+    DatasetInput, Experiment, Metric, PagedList, Param, Run, RunStatus, RunTable, RunTag, ViewType,
 )
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from runyard.stores.factory import tracking_store_for
@@ -163,6 +163,16 @@ class RunyardClient(RunArtifacts):
         """One page of runs of these experiments matching ``filter_string``."""
         ids = [experiment_ids] if isinstance(experiment_ids, (str, int)) else list(experiment_ids)
         return self._store.search_runs(
+            [str(i) for i in ids], filter_string or None, ViewType.normalize(run_view_type), max_results,
+            order_by, page_token,
+        )
+
+    def search_run_table(self, experiment_ids: str | Sequence[str], filter_string: str = "",
+                         run_view_type: int = ViewType.ACTIVE_ONLY, max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+                         order_by: list[str] | None = None, page_token: str | None = None) -> RunTable:
+        """``search_runs`` as columns (what ``runyard.search_runs`` turns into a DataFrame)."""
+        ids = [experiment_ids] if isinstance(experiment_ids, (str, int)) else list(experiment_ids)
+        return self._store.search_run_table(
             [str(i) for i in ids], filter_string or None, ViewType.normalize(run_view_type), max_results,
             order_by, page_token,
         )

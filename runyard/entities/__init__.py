@@ -6,6 +6,7 @@ from runyard.entities.experiment import Experiment
 from runyard.entities.files import FileInfo, PagedList
 from runyard.entities.metric import ExperimentTag, Metric, Param, RunTag
 from runyard.entities.run import ModelOutput, Run, RunData, RunInfo, RunInputs, RunOutputs
+from runyard.entities.run_table import RunTable
 
 __all__ = [
     "Dataset",
@@ -25,6 +26,7 @@ __all__ = [
     "RunInputs",
     "RunOutputs",
     "RunStatus",
+    "RunTable",
     "RunTag",
     "ViewType",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dataset:
     name: str
     digest: str
@@ -15,13 +15,13 @@ class Dataset:
     profile: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputTag:
     key: str
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatasetInput:
     dataset: Dataset
     tags: tuple[InputTag, ...] = field(default_factory=tuple)

@@ -8,7 +8,7 @@ from typing import Generic, Iterable, TypeVar
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileInfo:
     path: str
     is_dir: bool

@@ -8,7 +8,7 @@ from runyard.entities.dataset import DatasetInput
 from runyard.entities.metric import Metric
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunInfo:
     run_id: str
     experiment_id: str
@@ -25,7 +25,7 @@ class RunInfo:
         return self.run_id
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class RunData:
     """Latest value per metric key, params and tags, as dicts (MLflow's shape)."""
 
@@ -45,23 +45,23 @@ class RunData:
         return list(self.metric_objects)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelOutput:
     model_id: str
     step: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunInputs:
     dataset_inputs: tuple[DatasetInput, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunOutputs:
     model_outputs: tuple[ModelOutput, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Run:
     info: RunInfo
     data: RunData = field(default_factory=RunData)

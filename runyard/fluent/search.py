@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence, TypeVar
 
 from runyard.diagnostics import get_logger
-from runyard.entities import Experiment, PagedList, Run, ViewType
+from runyard.entities import Experiment, PagedList, RunTable, ViewType
 from runyard.errors import InvalidParameterValue
 from runyard.fluent.experiments import experiment_id_for_new_run
 from runyard.fluent.tracking_uri import current_client
@@ -64,18 +64,24 @@ def search_runs(experiment_ids: Sequence[str] | None = None, filter_string: str 
     if output_format not in ("pandas", "list"):
         raise ValueError(f"Unsupported output format: {output_format}. Supported string values are 'pandas' or 'list'")
     ids = _experiment_ids_for(experiment_ids, experiment_names, search_all_experiments)
-    runs: list[Run] = []
-    if ids:
-        client = current_client()
-        runs = _all_pages(
-            lambda n, token: client.search_runs(ids, filter_string, run_view_type, n, order_by, token),
-            RUNS_PER_PAGE, max_results,
-        )
+    client = current_client()
     if output_format == "list":
-        return runs
-    from runyard.client.runs_frame import runs_to_frame  # pandas loads only when a frame is asked for
+        if not ids:
+            return []
+        return _all_pages(lambda n, token: client.search_runs(ids, filter_string, run_view_type, n, order_by, token),
+                          RUNS_PER_PAGE, max_results)
+    from runyard.client.runs_frame import table_to_frame  # pandas loads only when a frame is asked for
 
-    return runs_to_frame(runs)
+    table = RunTable()
+    token: str | None = None
+    while ids and len(table) < max_results:
+        page = client.search_run_table(ids, filter_string, run_view_type,
+                                       min(RUNS_PER_PAGE, max_results - len(table)), order_by, token)
+        table.extend(page)
+        token = page.token
+        if not token or not page:
+            break
+    return table_to_frame(table)
 
 
 def search_experiments(view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,

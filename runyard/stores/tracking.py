@@ -18,6 +18,7 @@ from runyard.entities import (
     Param,
     Run,
     RunInfo,
+    RunTable,
     RunTag,
     ViewType,
 )
@@ -101,6 +102,20 @@ class TrackingStore(ABC):
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList[Run]: ...
+
+    def search_run_table(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> RunTable:
+        """``search_runs`` as columns, for DataFrames. Stores with a faster columnar read
+        override this; the default builds the table from ``search_runs``."""
+        page = self.search_runs(experiment_ids, filter_string, run_view_type, max_results, order_by, page_token)
+        return RunTable.from_runs(page, page.token)
 
     # -- logging -----------------------------------------------------------------------------
     @abstractmethod

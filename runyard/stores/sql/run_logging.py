@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from functools import partial
-from operator import itemgetter
+from itertools import repeat
 from typing import Sequence
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from runyard import search, validation
 from runyard.entities import DatasetInput, LifecycleStage, Metric, PagedList, Param, RunTag
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from runyard.memory import gc_paused
 from runyard.stores.sql import schema
 from runyard.stores.sql.engine import Database, Tx
 from runyard.stores.sql.filters import check_max_results
@@ -25,7 +26,6 @@ T = schema.tags
 RUN_NAME_TAG = "mlflow.runName"
 _new_metric = tuple.__new__
 _as_metric = partial(tuple.__new__, Metric)
-_nan_flag = itemgetter(4)
 
 
 _INT64_MAX = validation.INT64_MAX
@@ -41,13 +41,20 @@ def _newer(a: tuple, b: tuple) -> bool:
     return (a[2] if a[2] is not None else -math.inf) > (b[2] if b[2] is not None else -math.inf)
 
 
-def _repaired(metric: Metric, kind: str) -> Metric:
-    """A history row with its NaN flag (carried in the run_id slot) turned into a NaN value."""
-    if metric.run_id:
-        return _new_metric(Metric, (metric.key, math.nan, metric.timestamp, metric.step, None, None, None, None))
-    if kind == "mysql":
-        return metric._replace(value=loaded_value(metric.value, kind))
-    return metric
+def _history(key: str, rows: list[tuple], kind: str) -> list[Metric]:
+    """Metric tuples from (value, timestamp, step) rows, NaN arriving as NULL.
+
+    Built column-wise with C-level zip and map: a million points in a fraction of the time a
+    Python loop takes, with the collector paused while they are allocated.
+    """
+    if not rows:
+        return []
+    with gc_paused():
+        values, timestamps, steps = zip(*rows)
+        if None in values or kind == "mysql":
+            values = [math.nan if v is None else loaded_value(v, kind) for v in values]
+        none = repeat(None)
+        return list(map(_as_metric, zip(repeat(key), values, timestamps, steps, none, none, none, none)))
 
 
 def _checked_value(metric: Metric) -> float:
@@ -180,10 +187,7 @@ class RunLoggingMixin:
             rows = rows[offset:offset + max_results]
         elif offset:
             rows = rows[offset:]
-        history = list(map(_as_metric, rows))
-        if self.db.kind == "mysql" or any(map(_nan_flag, rows)):
-            history = [_repaired(m, self.db.kind) for m in history]
-        return PagedList(history, token)
+        return PagedList(_history(metric_key, rows, self.db.kind), token)
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
         checked = [self._checked_input(item) for item in datasets or ()]

@@ -17,7 +17,9 @@ from runyard.entities import (
     RunData,
     RunInfo,
     RunInputs,
+    RunTable,
 )
+from runyard.memory import gc_paused
 from runyard.stores.sql import schema
 from runyard.stores.sql.engine import Tx
 
@@ -105,6 +107,11 @@ def load_runs(tx: Tx, run_ids: Sequence[str], with_inputs: bool = True) -> list[
     """Runs in the order of ``run_ids`` (missing ids are skipped)."""
     if not run_ids:
         return []
+    with gc_paused():
+        return _load_runs(tx, run_ids, with_inputs)
+
+
+def _load_runs(tx: Tx, run_ids: Sequence[str], with_inputs: bool) -> list[Run]:
     kind = tx.db.kind
     columns = _run_columns(kind)
     metric_columns = (LM.c.run_uuid, LM.c.key, LM.c.value, LM.c.timestamp, LM.c.step)
@@ -124,6 +131,43 @@ def load_runs(tx: Tx, run_ids: Sequence[str], with_inputs: bool = True) -> list[
         data = RunData({m.key: m.value for m in points}, _json(row[9]), _json(row[10]), tuple(points))
         runs[info.run_id] = Run(info, data, inputs.get(info.run_id, empty_inputs))
     return [runs[run_id] for run_id in run_ids if run_id in runs]
+
+
+def load_run_table(tx: Tx, run_ids: Sequence[str], token: str | None) -> RunTable:
+    """The runs as columns: params and tags arrive as one JSON object per key ({run: value})."""
+    with gc_paused():
+        return _load_run_table(tx, list(run_ids), token)
+
+
+def _load_run_table(tx: Tx, run_ids: list[str], token: str | None) -> RunTable:
+    kind = tx.db.kind
+    as_object = _aggregate(kind)
+    table = RunTable(token=token)
+    infos: dict[str, tuple] = {}
+    metrics = table.metrics
+    for chunk in _chunks(run_ids):
+        for row in fetch_in(tx, "run_infos", RUN_INFO_COLUMNS, R.c.run_uuid, chunk):
+            infos[row[0]] = row
+        for name, source, sink in (("params_by_key", P, table.params), ("tags_by_key", T, table.tags)):
+            for key, by_run in fetch_in(tx, name, (source.c.key, as_object(source.c.run_uuid, source.c.value)),
+                                        source.c.run_uuid, chunk, refine=lambda q, t=source: q.group_by(t.c.key)):
+                sink.setdefault(key, {}).update(_json(by_run))
+        for run_id, key, value in fetch_in(tx, "metric_values", (LM.c.run_uuid, LM.c.key, LM.c.value),
+                                           LM.c.run_uuid, chunk):
+            column = metrics.get(key)
+            if column is None:
+                column = metrics[key] = {}
+            column[run_id] = loaded_value(value, kind)
+    rows = [infos[run_id] for run_id in run_ids if run_id in infos]
+    if rows:
+        ids, experiment_ids, _, _, statuses, starts, ends, uris, _ = zip(*rows)
+        table.run_ids.extend(ids)
+        table.experiment_ids.extend(map(str, experiment_ids))
+        table.statuses.extend(statuses)
+        table.artifact_uris.extend(uri or "" for uri in uris)
+        table.start_times.extend(starts)
+        table.end_times.extend(ends)
+    return table
 
 
 def load_dataset_inputs(tx: Tx, run_ids: list[str]) -> dict[str, RunInputs]:

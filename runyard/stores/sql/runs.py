@@ -10,13 +10,13 @@ from typing import Sequence
 import sqlalchemy as sa
 
 from runyard import naming, search, uris, validation
-from runyard.entities import LifecycleStage, PagedList, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
+from runyard.entities import LifecycleStage, PagedList, Run, RunData, RunInfo, RunStatus, RunTable, RunTag, ViewType
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from runyard.stores.sql import schema
 from runyard.stores.sql.engine import Database, Tx
 from runyard.stores.sql.experiments import _experiment_key
 from runyard.stores.sql.filters import apply_run_filter, apply_run_order, paginate
-from runyard.stores.sql.run_reads import RUN_INFO_COLUMNS, load_runs, run_info_from_row
+from runyard.stores.sql.run_reads import RUN_INFO_COLUMNS, load_run_table, load_runs, run_info_from_row
 
 R = schema.runs
 E = schema.experiments
@@ -129,15 +129,10 @@ class RunsMixin:
     def restore_run(self, run_id: str) -> None:
         self._move_run(run_id, LifecycleStage.ACTIVE)
 
-    def search_runs(
-        self,
-        experiment_ids: Sequence[str],
-        filter_string: str | None = None,
-        run_view_type: int = ViewType.ACTIVE_ONLY,
-        max_results: int = 1000,
-        order_by: Sequence[str] | None = None,
-        page_token: str | None = None,
-    ) -> PagedList[Run]:
+    def _search_run_ids(
+        self, tx: Tx, experiment_ids: Sequence[str], filter_string: str | None, run_view_type: int,
+        max_results: int, order_by: Sequence[str] | None, page_token: str | None,
+    ) -> tuple[list[str], str | None]:
         if isinstance(experiment_ids, (str, int)):
             experiment_ids = [experiment_ids]
         keys = []
@@ -152,6 +147,32 @@ class RunsMixin:
         query = sa.select(R.c.run_uuid).where(
             R.c.experiment_id.in_(keys), R.c.lifecycle_stage.in_(LifecycleStage.stages_for(view)))
         query = apply_run_order(apply_run_filter(query, comparisons), ordering)
+        return paginate(tx, query, max_results, page_token, limit=50000)
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Run]:
         with self.db.transaction() as tx:
-            ids, token = paginate(tx, query, max_results, page_token, limit=50000)
+            ids, token = self._search_run_ids(tx, experiment_ids, filter_string, run_view_type, max_results,
+                                              order_by, page_token)
             return PagedList(load_runs(tx, ids), token)
+
+    def search_run_table(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> RunTable:
+        with self.db.transaction() as tx:
+            ids, token = self._search_run_ids(tx, experiment_ids, filter_string, run_view_type, max_results,
+                                              order_by, page_token)
+            return load_run_table(tx, ids, token)

@@ -63,6 +63,7 @@ experiment_tags = Table(
     Column("key", String(250), nullable=False),
     Column("value", Text, nullable=True),
     PrimaryKeyConstraint("experiment_id", "key"),
+    sqlite_with_rowid=False,
     **MYSQL_TABLE_OPTIONS,
 )
 
@@ -79,8 +80,9 @@ runs = Table(
     Column("deleted_time", BigInteger, nullable=True),
     Column("lifecycle_stage", String(20), nullable=False),
     Column("artifact_uri", Text, nullable=True),
-    # Listing an experiment's runs newest first is the most common query of all.
-    Index(None, "experiment_id", "lifecycle_stage", "start_time"),
+    # Listing an experiment's runs newest first is the most common query of all; run_uuid makes
+    # the index covering, so a page of ids never touches the table.
+    Index(None, "experiment_id", "lifecycle_stage", "start_time", "run_uuid"),
     **MYSQL_TABLE_OPTIONS,
 )
 
@@ -117,6 +119,8 @@ latest_metrics = Table(
     **MYSQL_TABLE_OPTIONS,
 )
 
+# Keyed tables are clustered on their primary key in SQLite too (WITHOUT ROWID), so a lookup by
+# (run, key) finds the value in the index itself.
 params = Table(
     "params",
     metadata,
@@ -124,6 +128,7 @@ params = Table(
     Column("key", String(250), nullable=False),
     Column("value", String(6000), nullable=False),
     PrimaryKeyConstraint("run_uuid", "key"),
+    sqlite_with_rowid=False,
     **MYSQL_TABLE_OPTIONS,
 )
 
@@ -134,6 +139,7 @@ tags = Table(
     Column("key", String(250), nullable=False),
     Column("value", String(8000), nullable=True),
     PrimaryKeyConstraint("run_uuid", "key"),
+    sqlite_with_rowid=False,
     **MYSQL_TABLE_OPTIONS,
 )
 
@@ -172,5 +178,6 @@ input_tags = Table(
     Column("name", String(255), nullable=False),
     Column("value", String(500), nullable=False),
     PrimaryKeyConstraint("input_uuid", "name"),
+    sqlite_with_rowid=False,
     **MYSQL_TABLE_OPTIONS,
 )

@@ -109,13 +109,12 @@ class Statements:
         self.latest_metrics = MultiRow(db, "upsert_latest", LM, LATEST_COLUMNS, _upsert_latest)
         self.params = MultiRow(db, "insert_params", P, KEYED_COLUMNS, lambda _db, stmt: stmt)
         self.tags = MultiRow(db, "upsert_tags", T, KEYED_COLUMNS, _upsert_tag)
-        # Rows come out shaped as Metric tuples (the NaN flag in the run_id slot, NULL when not
-        # NaN), so the store builds a million points with one C-level map.
-        null = sa.null()
+        # Three plain columns: every extra text column (the key, say) costs the driver a string
+        # decode per point, the largest part of reading a million-point history.
+        value = sa.case((M.c.is_nan == 1, sa.null()), else_=M.c.value)
         # SQLite sorts again for any ORDER BY longer than the step, although its primary-key scan
         # already yields (step, key, timestamp) order, and the key is fixed here; a contract test
         # pins the timestamp order within a step.
         order = (M.c.step,) if db.kind == "sqlite" else (M.c.step, M.c.timestamp)
-        self.metric_history = db.cached("metric_history", lambda: sa.select(
-            M.c.key, M.c.value, M.c.timestamp, M.c.step, sa.func.nullif(M.c.is_nan, 0), null, null, null
-        ).where(M.c.run_uuid == sa.bindparam("run_uuid"), M.c.key == sa.bindparam("key")).order_by(*order))
+        self.metric_history = db.cached("metric_history", lambda: sa.select(value, M.c.timestamp, M.c.step).where(
+            M.c.run_uuid == sa.bindparam("run_uuid"), M.c.key == sa.bindparam("key")).order_by(*order))

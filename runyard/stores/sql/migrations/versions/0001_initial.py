@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(250), nullable=False),
         sa.Column("value", sa.Text, nullable=True),
         sa.PrimaryKeyConstraint("experiment_id", "key", name="pk_experiment_tags"),
+        sqlite_with_rowid=False,
         **_mysql,
     )
     op.create_table(
@@ -55,8 +56,8 @@ def upgrade() -> None:
         **_mysql,
     )
     op.create_index(
-        "ix_runs_experiment_id_lifecycle_stage_start_time", "runs",
-        ["experiment_id", "lifecycle_stage", "start_time"],
+        "ix_runs_experiment_id_lifecycle_stage_start_time_run_uuid", "runs",
+        ["experiment_id", "lifecycle_stage", "start_time", "run_uuid"],
     )
     op.create_table(
         "metrics",
@@ -88,6 +89,7 @@ def upgrade() -> None:
             sa.Column("key", sa.String(250), nullable=False),
             sa.Column("value", sa.String(length), nullable=table == "tags"),
             sa.PrimaryKeyConstraint("run_uuid", "key", name=f"pk_{table}"),
+            sqlite_with_rowid=False,
             **_mysql,
         )
     op.create_table(
@@ -123,6 +125,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("value", sa.String(500), nullable=False),
         sa.PrimaryKeyConstraint("input_uuid", "name", name="pk_input_tags"),
+        sqlite_with_rowid=False,
         **_mysql,
     )
 
