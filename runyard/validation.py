@@ -38,13 +38,14 @@ INT64_MAX = 2**63 - 1
 _KEY_RE = re.compile(r"^[/\w.\- :]*$")
 _RUN_ID_RE = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
 _EXPERIMENT_ID_RE = re.compile(r"^[a-zA-Z0-9][\w\-]{0,63}$")
-_valid_keys: dict[tuple[str, str], None] = {}
+_valid_keys: dict[str, set[str]] = {}  # field -> keys that passed, for the logging hot path
+_MAX_REMEMBERED_KEYS = 100_000
 
 
 def validate_key(key: Any, field: str) -> str:
     """A metric/param/tag key: <= 250 chars of ``[/\\w.\\- :]``, normalised, not escaping upward."""
-    cache_key = (field, key) if isinstance(key, str) else None
-    if cache_key is not None and cache_key in _valid_keys:
+    known = _valid_keys.get(field)
+    if known is not None and isinstance(key, str) and key in known:
         return key
     if not isinstance(key, str):
         raise InvalidParameterValue(f"Invalid {field} {key!r}: must be a string, got {type(key).__name__}")
@@ -64,14 +65,15 @@ def validate_key(key: Any, field: str) -> str:
             f"Invalid {field} {key!r}: names may be treated as files in certain cases, and must not "
             "resolve to other names when treated as such (no '..', leading '/', './' or '//')"
         )
-    if len(_valid_keys) < 100_000:
-        _valid_keys[cache_key] = None  # type: ignore[index]
+    known = _valid_keys.setdefault(field, set())
+    if len(known) < _MAX_REMEMBERED_KEYS:
+        known.add(key)
     return key
 
 
-def is_known_key(key: Any, field: str) -> bool:
-    """Whether ``key`` already passed ``validate_key`` for ``field`` (no side effects)."""
-    return (field, key) in _valid_keys
+def known_keys(field: str) -> set[str]:
+    """The live set of keys that already passed ``validate_key`` for ``field`` (read-only use)."""
+    return _valid_keys.setdefault(field, set())
 
 
 def validate_metric(key: Any, value: Any, timestamp: Any, step: Any) -> float:

@@ -213,7 +213,7 @@ class RunyardClient(RunArtifacts):
     def log_batch(self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (),
                   tags: Sequence[RunTag] = (), synchronous: bool | None = None) -> RunOperations | None:
         """Log many metrics, params and tags, split into batches within the store's limits."""
-        metric_list = [_as_metric(m) for m in metrics]
+        metric_list = [m if type(m) is Metric and type(m[1]) is float else _as_metric(m) for m in metrics]
         param_list = [p if type(p) is Param else Param(p.key, str(p.value)) for p in params]
         tag_list = [t if type(t) is RunTag else RunTag(t.key, str(t.value)) for t in tags]
         if _use_async(synchronous):

@@ -20,6 +20,7 @@ from runyard.fluent.runs import active_run, active_run_id_or_start, start_run
 from runyard.fluent.tracking_uri import current_client
 
 _CONTEXT_TAG = "mlflow.data.context"
+_new_metric = tuple.__new__
 
 
 def log_metric(key: str, value: float, step: int | None = None, synchronous: bool | None = None,
@@ -39,7 +40,9 @@ def log_metrics(metrics: dict[str, float], step: int | None = None, synchronous:
     ts = timestamp if timestamp is not None else int(time.time() * 1000)
     step = step or 0
     name, digest = getattr(dataset, "name", None), getattr(dataset, "digest", None)
-    points = [Metric(k, metric_value(k, v), ts, step, None, name, digest, model_id) for k, v in metrics.items()]
+    # tuple.__new__ skips the NamedTuple constructor's Python frame: this runs for every point.
+    points = [_new_metric(Metric, (k, v if type(v) is float else metric_value(k, v), ts, step, None, name, digest,
+                                   model_id)) for k, v in metrics.items()]
     return current_client().log_batch(run_id or active_run_id_or_start(), metrics=points, synchronous=synchronous)
 
 

@@ -57,18 +57,6 @@ def _history(key: str, rows: list[tuple], kind: str) -> list[Metric]:
         return list(map(_as_metric, zip(repeat(key), values, timestamps, steps, none, none, none, none)))
 
 
-def _checked_value(metric: Metric) -> float:
-    """The metric's value as a float, with the common case (float or int, int64 step and
-    timestamp, a key seen before) checked inline and everything else by the full validator."""
-    key, value, timestamp, step = metric.key, metric.value, metric.timestamp, metric.step
-    kind = type(value)
-    if ((kind is float or kind is int) and type(timestamp) is int and type(step) is int
-            and 0 <= timestamp <= _INT64_MAX and _INT64_MIN <= step <= _INT64_MAX
-            and validation.is_known_key(key, "metric name")):
-        return float(value)
-    return validation.validate_metric(key, value, timestamp, step)
-
-
 class RunLoggingMixin:
     db: Database
     sql: Statements
@@ -87,18 +75,29 @@ class RunLoggingMixin:
         self.log_batch(run_id, metrics=(metric,))
 
     def _metric_rows(self, run_id: str, metrics: Sequence[Metric]) -> tuple[list[tuple], list[tuple]]:
-        kind = self.db.kind
+        """History rows and one latest-value row per key. The common case (a float or int
+        value, int64 step and timestamp, a key seen before) is checked inline: this loop runs
+        for every point logged; anything else goes through the full validator."""
+        mysql = self.db.kind == "mysql"
+        known = validation.known_keys("metric name")
         rows = []
         latest: dict[str, tuple] = {}
         for metric in metrics:
-            value = _checked_value(metric)
-            key, timestamp, step = metric.key, metric.timestamp, metric.step
+            if type(metric) is not Metric:
+                metric = Metric(metric.key, metric.value, metric.timestamp, metric.step)
+            key, value, timestamp, step = metric[0], metric[1], metric[2], metric[3]
+            kind = type(value)
+            if not ((kind is float or kind is int) and type(timestamp) is int and type(step) is int
+                    and 0 <= timestamp <= _INT64_MAX and _INT64_MIN <= step <= _INT64_MAX and key in known):
+                value = validation.validate_metric(key, value, timestamp, step)
+            elif kind is int:
+                value = float(value)
             if value != value:
                 rows.append((run_id, key, 0.0, 1, timestamp, step))
                 row = (run_id, key, None, timestamp, step)
             else:
-                if kind == "mysql":
-                    value = stored_value(value, kind)
+                if mysql:
+                    value = stored_value(value, "mysql")
                 rows.append((run_id, key, value, 0, timestamp, step))
                 row = (run_id, key, value, timestamp, step)
             best = latest.get(key)
