@@ -58,32 +58,6 @@ if TYPE_CHECKING:
         start_run,
     )
 
-_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "tracking"})
-_CLIENT = {"MlflowClient": "runyard.client", "RunOperations": "runyard.client", "RunyardClient": "runyard.client",
-           "MlflowException": "runyard.errors", "RunyardException": "runyard.errors"}
-_FLUENT = frozenset({"ActiveRun", "active_run", "create_experiment", "delete_experiment", "delete_experiment_tag", "delete_run", "delete_tag", "end_run", "flush_async_logging", "get_artifact_uri", "get_experiment", "get_experiment_by_name", "get_parent_run", "get_registry_uri", "get_run", "get_tracking_uri", "is_tracking_uri_set", "last_active_run", "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_image", "log_input", "log_metric", "log_metrics", "log_param", "log_params", "log_text", "restore_experiment", "restore_run", "search_experiments", "search_runs", "set_experiment", "set_experiment_tag", "set_experiment_tags", "set_tag", "set_tags", "set_tracking_uri", "start_run"})
-
-
-def __getattr__(name: str) -> Any:
-    # Importing runyard loads nothing but this module: the fluent API, the client and the
-    # entities load on first use, so CLI tools and scripts that only import runyard start fast.
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"runyard.{name}")
-    elif name in _CLIENT or name in _FLUENT:
-        module = importlib.import_module(_CLIENT.get(name, "runyard.fluent"))
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    else:
-        raise AttributeError(f"module 'runyard' has no attribute {name!r}")
-    globals()[name] = module
-    return module
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -138,3 +112,31 @@ __all__ = [
     "start_run",
     "tracking",
 ]
+
+_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "tracking"})
+_CLIENT = {"MlflowClient": "runyard.client", "RunOperations": "runyard.client", "RunyardClient": "runyard.client",
+           "MlflowException": "runyard.errors", "RunyardException": "runyard.errors"}
+# Everything else in __all__ is a fluent function (or ActiveRun) from runyard.fluent.
+_FLUENT = frozenset(__all__) - _SUBMODULES - set(_CLIENT) - {"__version__"}
+
+
+def __getattr__(name: str) -> Any:
+    # Importing runyard loads nothing but this module: the fluent API, the client and the
+    # entities load on first use, so CLI tools and scripts that only import runyard start fast.
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"runyard.{name}")
+    elif name in _CLIENT or name in _FLUENT:
+        module = importlib.import_module(_CLIENT.get(name, "runyard.fluent"))
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    else:
+        raise AttributeError(f"module 'runyard' has no attribute {name!r}")
+    globals()[name] = module
+    return module
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+

@@ -11,32 +11,10 @@ import runyard
 import runyard as mlflow
 from runyard.entities import Dataset, Run
 from runyard.errors import InvalidParameterValue, RunyardException
-from runyard.fluent.experiments import reset_active_experiment
-from runyard.fluent.runs import reset_state
 from runyard.fluent.tracking_uri import forget_client
 from runyard.stores import factory
 
-_ENV = ("TRACKING_URI", "EXPERIMENT_NAME", "EXPERIMENT_ID", "RUN_ID", "ENABLE_ASYNC_LOGGING")
-
-
-@pytest.fixture(autouse=True)
-def tracking(tmp_path, monkeypatch):
-    for name in _ENV:
-        for prefix in ("RUNYARD_", "MLFLOW_"):
-            monkeypatch.delenv(prefix + name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    factory.clear_cache()
-    uri = f"sqlite:///{tmp_path}/runyard.db"
-    mlflow.set_tracking_uri(uri)
-    yield uri
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    mlflow.flush_async_logging()
-    reset_state()
-    reset_active_experiment()
-    forget_client()
-    mlflow.set_tracking_uri("")
-    factory.clear_cache()
+pytestmark = pytest.mark.usefixtures("tracking")
 
 
 def test_issue_user_script(tmp_path):

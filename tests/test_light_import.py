@@ -27,3 +27,14 @@ def test_facade_attributes_are_light():
     code = ("import runyard\nrunyard.tracking.MlflowClient\nrunyard.artifacts.load_text\n"
             "runyard.entities.Run\nrunyard.exceptions.MlflowException\nimport runyard.fluent, runyard.client")
     assert _loaded_after(code) == []
+
+
+def test_every_public_name_resolves_through_the_lazy_facade():
+    import runyard
+    import runyard.fluent
+
+    for name in runyard.__all__:
+        assert getattr(runyard, name) is not None, name
+    missing = set(runyard.fluent.__all__) - set(runyard.__all__)
+    assert not missing, f"fluent functions not exported by runyard: {sorted(missing)}"
+    assert runyard.__all__ == sorted(runyard.__all__)
