@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,8 +43,11 @@ def _migration_lock(db: Database) -> Iterator[None]:
         if path is None:
             yield
             return
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path + ".migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        # A lock file of its own, outside the user's directory: locking the database file itself
+        # is not an option, since closing any descriptor of it drops SQLite's fcntl locks.
+        digest = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:24]
+        lock_path = os.path.join(tempfile.gettempdir(), f"runyard-{digest}.migrate-lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
