@@ -11,7 +11,8 @@ import importlib
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a sixth of the import)
 if TYPE_CHECKING:
     from typing import Any
-  # for type checkers and IDEs; at run time names load on first use (below)
+
+    # for type checkers and IDEs; at run time names load on first use (below)
     from runyard import artifacts, entities, exceptions, tracking
     from runyard.client import MlflowClient, RunOperations, RunyardClient
     from runyard.errors import MlflowException, RunyardException

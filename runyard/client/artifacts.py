@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from runyard import artifact_content, uris
+from runyard.client.tracking_uri import resolve_tracking_uri
 from runyard.entities import FileInfo, RunTag
 from runyard.errors import InvalidParameterValue
 from runyard.stores.artifact_store import ArtifactStore
-from runyard.client.tracking_uri import resolve_tracking_uri
 from runyard.stores.factory import artifact_store_for, tracking_store_for
 from runyard.stores.tracking import TrackingStore
 

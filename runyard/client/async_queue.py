@@ -14,8 +14,8 @@ import threading
 import time
 from typing import Any, Iterator, Sequence
 
-from runyard.diagnostics import get_logger
 from runyard import config
+from runyard.diagnostics import get_logger
 from runyard.entities import Metric, Param, RunTag
 from runyard.errors import RunyardException
 from runyard.stores.tracking import TrackingStore

@@ -11,11 +11,21 @@ from runyard.client.artifacts import RunArtifacts
 from runyard.client.async_queue import RunOperations, flush_async_logging, logging_queue, split_batch
 from runyard.client.tracking_uri import resolve_tracking_uri
 from runyard.entities import (
-    DatasetInput, Experiment, Metric, PagedList, Param, Run, RunStatus, RunTable, RunTag, ViewType,
+    DatasetInput,
+    Experiment,
+    Metric,
+    PagedList,
+    Param,
+    Run,
+    RunStatus,
+    RunTable,
+    RunTag,
+    ViewType,
 )
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from runyard.stores.factory import tracking_store_for
 from runyard.stores.tracking import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
+
 
 def _now_ms() -> int:
     return int(time.time() * 1000)

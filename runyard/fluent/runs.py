@@ -17,9 +17,9 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
-from runyard.diagnostics import get_logger
 from runyard import config
 from runyard.client.tracking_client import RunyardClient
+from runyard.diagnostics import get_logger
 from runyard.entities import LifecycleStage, Run, RunStatus, RunTag
 from runyard.errors import InvalidParameterValue, RunyardException
 from runyard.fluent.experiments import active_experiment_id, experiment_id_for_new_run

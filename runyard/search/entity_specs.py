@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from runyard.search.nodes import (
-    ATTRIBUTE, COMPARISON_OPS, DATASET, EQ, ILIKE, IN, IS_NOT_NULL, IS_NULL, LIKE, METRIC, NE,
-    NOT_IN, NUMERIC, PARAM, STRING, TAG,
+    ATTRIBUTE,
+    COMPARISON_OPS,
+    DATASET,
+    EQ,
+    ILIKE,
+    IN,
+    IS_NOT_NULL,
+    IS_NULL,
+    LIKE,
+    METRIC,
+    NE,
+    NOT_IN,
+    NUMERIC,
+    PARAM,
+    STRING,
+    TAG,
 )
 from runyard.search.spec import EntitySpec, FieldSpec, KindSpec, frozen_map
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from runyard.errors import InvalidParameterValue
 from runyard.search.nodes import (
-    ALL_OPS, ILIKE, IN, IS_NOT_NULL, IS_NULL, LIKE, LIST_OPS, NOT_IN, NULL_OPS, NUMERIC, Comparison,
+    ALL_OPS,
+    ILIKE,
+    IN,
+    IS_NOT_NULL,
+    IS_NULL,
+    LIKE,
+    LIST_OPS,
+    NOT_IN,
+    NULL_OPS,
+    NUMERIC,
+    Comparison,
 )
 from runyard.search.spec import EntitySpec, Identifier, resolve_identifier
 from runyard.search.tokens import GrammarError, Token, tokenize

@@ -206,7 +206,7 @@ class RunLoggingMixin:
 
     @staticmethod
     def _log_one_input(tx: Tx, run_id: str, experiment_id: int, item: DatasetInput) -> None:
-        D, I, IT = schema.datasets, schema.inputs, schema.input_tags
+        D, INP, IT = schema.datasets, schema.inputs, schema.input_tags
         ds = item.dataset
         found = tx.query(sa.select(D.c.dataset_uuid).where(
             D.c.experiment_id == experiment_id, D.c.name == ds.name, D.c.digest == ds.digest))
@@ -217,13 +217,13 @@ class RunLoggingMixin:
             tx.execute(D.insert().values(dataset_uuid=dataset_id, experiment_id=experiment_id, name=ds.name,
                                          digest=ds.digest, source_type=ds.source_type, source=ds.source,
                                          schema=ds.schema, profile=ds.profile))
-        linked = tx.query(sa.select(I.c.input_uuid).where(
-            I.c.source_type == "DATASET", I.c.source_id == dataset_id,
-            I.c.destination_type == "RUN", I.c.destination_id == run_id))
+        linked = tx.query(sa.select(INP.c.input_uuid).where(
+            INP.c.source_type == "DATASET", INP.c.source_id == dataset_id,
+            INP.c.destination_type == "RUN", INP.c.destination_id == run_id))
         if linked:
             return
         input_id = uuid.uuid4().hex
-        tx.execute(I.insert().values(input_uuid=input_id, source_type="DATASET", source_id=dataset_id,
+        tx.execute(INP.insert().values(input_uuid=input_id, source_type="DATASET", source_id=dataset_id,
                                      destination_type="RUN", destination_id=run_id))
         if item.tags:
             tx.execute(IT.insert().values([{"input_uuid": input_id, "name": t.key, "value": t.value} for t in item.tags]))

@@ -171,13 +171,13 @@ def _load_run_table(tx: Tx, run_ids: list[str], token: str | None) -> RunTable:
 
 
 def load_dataset_inputs(tx: Tx, run_ids: list[str]) -> dict[str, RunInputs]:
-    I, D, IT = schema.inputs, schema.datasets, schema.input_tags
+    INP, D, IT = schema.inputs, schema.datasets, schema.input_tags
     found: dict[str, list[tuple[str, DatasetInput]]] = {}
     for chunk in _chunks(run_ids):
-        rows = fetch_in(tx, "dataset_inputs", (I.c.destination_id, I.c.input_uuid, D.c.name, D.c.digest,
+        rows = fetch_in(tx, "dataset_inputs", (INP.c.destination_id, INP.c.input_uuid, D.c.name, D.c.digest,
                                                D.c.source_type, D.c.source, D.c.schema, D.c.profile),
-                        I.c.destination_id, chunk, refine=lambda q: q.join(D, D.c.dataset_uuid == I.c.source_id).where(
-                            I.c.destination_type == "RUN", I.c.source_type == "DATASET"))
+                        INP.c.destination_id, chunk, refine=lambda q: q.join(D, D.c.dataset_uuid == INP.c.source_id).where(
+                            INP.c.destination_type == "RUN", INP.c.source_type == "DATASET"))
         if not rows:
             continue
         input_ids = [row[1] for row in rows]
