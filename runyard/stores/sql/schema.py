@@ -6,6 +6,8 @@ in-code description the queries are built from and must match the newest migrati
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -180,4 +182,18 @@ input_tags = Table(
     PrimaryKeyConstraint("input_uuid", "name"),
     sqlite_with_rowid=False,
     **MYSQL_TABLE_OPTIONS,
+)
+
+
+def _on_sqlite_or_mysql(ddl: Any, target: Any, bind: Any, dialect: Any = None, **kw: Any) -> bool:
+    return dialect.name in ("sqlite", "mysql", "mariadb")
+
+
+# Search by value: `params.x = 'a'` or `tags.mlflow.parentRunId = '...'` can start from the runs that
+# match instead of probing every run of the experiment. Not on PostgreSQL, whose b-tree entries
+# are capped at ~2.7 kB (tag values reach 8,000 characters); MySQL indexes a prefix of the value.
+VALUE_INDEXES = tuple(
+    Index(f"ix_{table.name}_key_value", table.c.key, table.c.value, mysql_length={"value": 191})
+    .ddl_if(callable_=_on_sqlite_or_mysql)
+    for table in (params, tags)
 )

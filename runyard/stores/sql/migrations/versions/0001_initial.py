@@ -92,6 +92,10 @@ def upgrade() -> None:
             sqlite_with_rowid=False,
             **_mysql,
         )
+    if op.get_bind().dialect.name in ("sqlite", "mysql", "mariadb"):
+        # Value lookups for searches; PostgreSQL caps b-tree entries (~2.7 kB) below the tag size.
+        for table in ("params", "tags"):
+            op.create_index(f"ix_{table}_key_value", table, ["key", "value"], mysql_length={"value": 191})
     op.create_table(
         "datasets",
         sa.Column("dataset_uuid", sa.String(36), primary_key=True),
