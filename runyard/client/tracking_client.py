@@ -148,9 +148,8 @@ class RunyardClient(RunArtifacts):
 
     def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
         """Change a run's status and/or name."""
-        info = self._store.get_run(run_id).info
-        new_status = RunStatus.normalize(status) if status is not None else info.status
-        self._store.update_run_info(run_id, new_status, info.end_time, name)
+        # The store leaves a None status or end time unchanged: no need to read the run first.
+        self._store.update_run_info(run_id, RunStatus.normalize(status) if status is not None else None, None, name)
 
     def set_terminated(self, run_id: str, status: str | None = None, end_time: int | None = None) -> None:
         """End a run (FINISHED unless ``status`` says otherwise), writing queued logging first."""

@@ -121,12 +121,6 @@ class ExperimentsMixin:
             ids, token = paginate(tx, query, max_results, page_token, limit=50000)
             return PagedList(self._experiments_by_ids(tx, ids), token)
 
-    def _set_experiment_fields(self, experiment_id: str, **values: Any) -> None:
-        key = _experiment_key(experiment_id)
-        with self.db.transaction(write=True) as tx:
-            if tx.execute(E.update().where(E.c.experiment_id == key).values(last_update_time=_now(), **values)) == 0:
-                raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists")
-
     def rename_experiment(self, experiment_id: str, new_name: str) -> None:
         validation.validate_experiment_name(new_name)
         key = _experiment_key(experiment_id)
