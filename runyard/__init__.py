@@ -59,7 +59,7 @@ if TYPE_CHECKING:
         start_run,
     )
 
-__version__ = "0.1.0"
+from runyard.version import __version__
 
 __all__ = [
     "ActiveRun",

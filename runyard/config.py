@@ -120,3 +120,80 @@ def _login_name() -> str:
 
 def working_directory() -> str:
     return os.getcwd()
+
+
+# -- S3-compatible artifact storage (AWS_* credentials and region are read by boto3 itself) ----
+_AWS_CLIENT_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                   "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+def s3_endpoint_url() -> str | None:
+    """``RUNYARD_S3_ENDPOINT_URL`` / ``MLFLOW_S3_ENDPOINT_URL``: a non-AWS S3 endpoint (MinIO, ...)."""
+    return get_str("S3_ENDPOINT_URL") or None
+
+
+def s3_ignore_tls() -> bool:
+    """``RUNYARD_S3_IGNORE_TLS`` / ``MLFLOW_S3_IGNORE_TLS``: skip TLS certificate verification."""
+    return get_bool("S3_IGNORE_TLS", False)
+
+
+def s3_multipart_threshold_bytes() -> int:
+    """Files (and streamed uploads) larger than this go up in parts of this size (min 5 MiB)."""
+    value = get_int("S3_MULTIPART_THRESHOLD", 8 * 1024 * 1024)
+    if value < 5 * 1024 * 1024:
+        raise ValueError("RUNYARD_S3_MULTIPART_THRESHOLD must be at least 5 MiB (5242880), S3's minimum part size")
+    return value
+
+
+def aws_client_environment() -> tuple[str | None, ...]:
+    """The AWS variables boto3 reads when building a client; a change means a new client is needed."""
+    return tuple(os.environ.get(name) for name in _AWS_CLIENT_ENV)
+
+
+SERVER_SETTINGS_VARIABLE = "RUNYARD_SERVER_SETTINGS"
+
+
+def server_settings_json() -> str | None:
+    """The settings `runyard server` hands to its worker processes (JSON)."""
+    return os.environ.get(SERVER_SETTINGS_VARIABLE)
+
+
+# -- HTTP client (REST store, artifact proxy) -----------------------------------------------------
+def tracking_username() -> str | None:
+    return get_str("TRACKING_USERNAME")
+
+
+def tracking_password() -> str | None:
+    return get_str("TRACKING_PASSWORD")
+
+
+def tracking_token() -> str | None:
+    return get_str("TRACKING_TOKEN")
+
+
+def tracking_insecure_tls() -> bool:
+    return get_bool("TRACKING_INSECURE_TLS", False)
+
+
+def tracking_server_cert_path() -> str | None:
+    return get_str("TRACKING_SERVER_CERT_PATH")
+
+
+def tracking_client_cert_path() -> str | None:
+    return get_str("TRACKING_CLIENT_CERT_PATH")
+
+
+def http_request_max_retries() -> int:
+    return get_int("HTTP_REQUEST_MAX_RETRIES", 7)
+
+
+def http_request_backoff_factor() -> float:
+    return get_float("HTTP_REQUEST_BACKOFF_FACTOR", 0.5) or 0.0
+
+
+def http_request_backoff_jitter() -> float:
+    return get_float("HTTP_REQUEST_BACKOFF_JITTER", 0.5) or 0.0
+
+
+def http_request_timeout() -> float:
+    return get_float("HTTP_REQUEST_TIMEOUT", 120.0) or 120.0

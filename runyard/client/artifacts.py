@@ -31,6 +31,7 @@ class RunArtifacts:
 
     _store: TrackingStore
     _artifact_roots: dict[str, str]
+    _tracking_uri: str
 
     def _run_artifact_root(self, run_id: str) -> str:
         root = self._artifact_roots.get(run_id)
@@ -43,7 +44,7 @@ class RunArtifacts:
         return root
 
     def _artifact_store(self, run_id: str) -> ArtifactStore:
-        return artifact_store_for(self._run_artifact_root(run_id))
+        return artifact_store_for(self._run_artifact_root(run_id), self._tracking_uri)
 
     @contextmanager
     def _staged_file(self, run_id: str, artifact_file: str) -> Iterator[str]:
@@ -151,7 +152,7 @@ def _run_root_from_default_store(run_id: str) -> str:
 def _download(root: str, rel: str, dst_path: str | None) -> str:
     if dst_path is not None:
         os.makedirs(dst_path, exist_ok=True)
-    return artifact_store_for(root).download_artifacts(rel, dst_path)
+    return artifact_store_for(root, resolve_tracking_uri()).download_artifacts(rel, dst_path)
 
 
 def download_artifacts(artifact_uri: str | None = None, run_id: str | None = None,
@@ -169,9 +170,9 @@ def list_artifacts(artifact_uri: str | None = None, run_id: str | None = None,
                    artifact_path: str | None = None) -> list[FileInfo]:
     """Direct children of an artifact directory named by URI or by run id and path."""
     if artifact_uri is not None and uris.scheme_of(artifact_uri) != "runs":
-        return artifact_store_for(artifact_uri).list_artifacts(None)
+        return artifact_store_for(artifact_uri, resolve_tracking_uri()).list_artifacts(None)
     root, rel = resolve_artifact_location(_run_root_from_default_store, artifact_uri, run_id, artifact_path)
-    return artifact_store_for(root).list_artifacts(rel or None)
+    return artifact_store_for(root, resolve_tracking_uri()).list_artifacts(rel or None)
 
 
 def load_artifact(artifact_uri: str, reader: Callable[[str], Any]) -> Any:

@@ -16,12 +16,18 @@ _TRACKING_IMPLEMENTATIONS = {
     "postgres": "runyard.stores.sql.tracking_store:SqlTrackingStore",
     "mysql": "runyard.stores.sql.tracking_store:SqlTrackingStore",
     "mariadb": "runyard.stores.sql.tracking_store:SqlTrackingStore",
+    "http": "runyard.stores.rest.tracking_store:RestTrackingStore",
+    "https": "runyard.stores.rest.tracking_store:RestTrackingStore",
 }
 
 _ARTIFACT_IMPLEMENTATIONS = {
     "": "runyard.stores.artifacts.local:LocalArtifactStore",
     "file": "runyard.stores.artifacts.local:LocalArtifactStore",
+    "s3": "runyard.stores.artifacts.s3:S3ArtifactStore",
 }
+# Stores behind a tracking server's proxy need the tracking URI to resolve host-less URIs.
+_PROXIED_ARTIFACT_IMPLEMENTATION = "runyard.stores.rest.artifact_store:HttpArtifactStore"
+_PROXIED_SCHEMES = frozenset({"mlflow-artifacts", "http", "https"})
 
 _cache: dict[tuple[str, str | None], TrackingStore] = {}
 _lock = threading.Lock()
@@ -46,19 +52,25 @@ def tracking_store_for(uri: str, default_artifact_root: str | None = None) -> Tr
             if target is None:
                 raise InvalidParameterValue(
                     f"Unsupported tracking URI {uri!r}: expected sqlite:///, postgresql://, "
-                    "mysql:// (http(s):// arrives with the tracking server)"
+                    "mysql:// or http(s):// (a tracking server)"
                 )
             store = _load(target)(uri, default_artifact_root=default_artifact_root)
             _cache[key] = store
     return store
 
 
-def artifact_store_for(uri: str) -> ArtifactStore:
-    """An artifact store rooted at ``uri``."""
+def artifact_store_for(uri: str, tracking_uri: str | None = None) -> ArtifactStore:
+    """An artifact store rooted at ``uri``; ``mlflow-artifacts:/`` URIs resolve against the
+    tracking server at ``tracking_uri``."""
     scheme = uris.scheme_of(uri)
+    if scheme in _PROXIED_SCHEMES:
+        return _load(_PROXIED_ARTIFACT_IMPLEMENTATION)(uri, tracking_uri=tracking_uri)
     target = _ARTIFACT_IMPLEMENTATIONS.get(scheme)
     if target is None:
-        raise InvalidParameterValue(f"Unsupported artifact URI {uri!r}: expected a local path or file:// URI")
+        raise InvalidParameterValue(
+            f"Unsupported artifact URI {uri!r}: expected a local path, a file:// URI, s3:// or "
+            "mlflow-artifacts:/ (a tracking server's proxy)"
+        )
     return _load(target)(uri)
 
 

@@ -1,0 +1,136 @@
+"""The artifact proxy (``/api/2.0/mlflow-artifacts/artifacts``): uploads and downloads of any size,
+streamed in chunks between the socket and the artifact store, never held whole in memory."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import posixpath
+from urllib.parse import quote
+
+from runyard.errors import InvalidParameterValue, NotImplementedFeature
+from runyard.server import http
+from runyard.server.context import Context
+from runyard.wire import codec
+from runyard.wire.endpoints import ARTIFACTS_PREFIX
+
+CHUNK = 1024 * 1024
+_INERT_TEXT = {".txt", ".log", ".json", ".yaml", ".yml", ".csv", ".md", ".py", ".tsv"}
+
+
+async def _in_thread(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+def _path_from(request: http.Request) -> str:
+    raw = request.path[len(ARTIFACTS_PREFIX):]
+    return raw.lstrip("/") if raw.startswith("/") else raw
+
+
+async def handle(ctx: Context, request: http.Request, send: http.Send) -> None:
+    method = request.method
+    path = _path_from(request)
+    if method == "GET" and not path:
+        await _list(ctx, request, send)
+    elif method == "GET":
+        await _download(ctx, path, request, send)
+    elif method == "PUT":
+        await _upload(ctx, path, request, send)
+    elif method == "DELETE":
+        rel = ctx.artifacts.proxy_path(path)
+        if not rel:
+            raise InvalidParameterValue("Invalid path: refusing to delete the artifact root")
+        await _in_thread(ctx.artifacts.destination_store().delete_artifacts, rel)
+        await http.send_json(send, {}, extra=request.extra_headers)
+    else:
+        raise InvalidParameterValue(f"Method {method} is not supported on artifacts")
+
+
+async def multipart_unsupported(ctx: Context, request: http.Request, send: http.Send) -> None:
+    raise NotImplementedFeature("Multipart uploads through the proxy are not supported by this server; "
+                                "upload the file in one PUT (it is streamed)")
+
+
+async def _list(ctx: Context, request: http.Request, send: http.Send) -> None:
+    pairs = dict(request.query_pairs())
+    rel = ctx.artifacts.proxy_path(pairs.get("path", ""))
+    store = ctx.artifacts.destination_store()
+    infos = await _in_thread(store.list_artifacts, rel or None)
+    body = {}
+    if infos:
+        files = []
+        for info in infos:
+            name = posixpath.relpath(info.path, rel) if rel else info.path
+            files.append(codec.encode_file_info(info.__class__(name, info.is_dir, info.file_size)))
+        body["files"] = files
+    await http.send_json(send, body, extra=request.extra_headers)
+
+
+async def _download(ctx: Context, path: str, request: http.Request, send: http.Send) -> None:
+    rel = ctx.artifacts.proxy_path(path)
+    store = ctx.artifacts.destination_store()
+    reader = await _in_thread(store.open_reader, rel)
+    try:
+        name = posixpath.basename(rel)
+        ext = posixpath.splitext(name)[1].lower()
+        # Served as inert types only: text stays text/plain, everything else is opaque bytes.
+        if ext in _INERT_TEXT:
+            content_type = b"text/plain; charset=utf-8"
+        else:
+            guessed = mimetypes.guess_type(name)[0] or ""
+            content_type = b"image/png" if guessed == "image/png" else b"application/octet-stream"
+        headers = [(b"content-type", content_type), (b"content-length", str(reader.size).encode()),
+                   (b"content-disposition", f"attachment; filename*=UTF-8''{quote(name)}".encode())]
+        headers.extend(http.BASE_HEADERS)
+        headers.extend(request.extra_headers)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        while True:
+            chunk = await _in_thread(reader.read, CHUNK)
+            if not chunk:
+                break
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        await _in_thread(reader.close)
+
+
+async def _upload(ctx: Context, path: str, request: http.Request, send: http.Send) -> None:
+    rel = ctx.artifacts.proxy_path(path)
+    if not rel or path.endswith("/"):
+        raise InvalidParameterValue("Invalid path: an artifact upload must name a file")
+    store = ctx.artifacts.destination_store()
+    writer = await _in_thread(store.open_writer, rel)
+    try:
+        pending: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= CHUNK:
+                await _in_thread(writer.write, b"".join(pending))
+                pending, size = [], 0
+        if pending:
+            await _in_thread(writer.write, b"".join(pending))
+        await _in_thread(writer.commit)
+    except BaseException:
+        await _in_thread(writer.abort)
+        raise
+    await http.send_json(send, {}, extra=request.extra_headers)
+
+
+def list_run_artifacts(ctx: Context, artifact_uri: str, path: str | None) -> dict:
+    """Body of ``/mlflow/artifacts/list`` and the logged-model directory listing: paths relative
+    to ``artifact_uri``."""
+    store, base = ctx.artifacts.store_for(artifact_uri)
+    rel = ctx.artifacts.proxy_path(path or "")
+    full = "/".join(p for p in (base, rel) if p)
+    infos = store.list_artifacts(full or None)
+    files = []
+    for info in infos:
+        name = posixpath.relpath(info.path, base) if base else info.path
+        files.append(codec.encode_file_info(info.__class__(name, info.is_dir, info.file_size)))
+    body: dict = {"root_uri": artifact_uri}
+    if files:
+        body["files"] = files
+    return body
+

@@ -1,0 +1,73 @@
+"""Starting the server: settings from CLI arguments, schema migration, uvicorn."""
+
+from __future__ import annotations
+
+import os
+from runyard import config, uris
+from runyard.server.settings import DEFAULT_MAX_REQUEST_BYTES, DEFAULT_WORKERS, ServerSettings, absolute_destination
+
+
+def _default_destination(backend_store_uri: str) -> str:
+    path = uris.sqlite_path_of(backend_store_uri) if uris.scheme_of(backend_store_uri) == "sqlite" else None
+    base = os.path.dirname(path) if path else os.getcwd()
+    return uris.path_to_file_uri(os.path.join(base, uris.DEFAULT_ARTIFACT_DIR))
+
+
+def build_settings(*, backend_store_uri: str, default_artifact_root: str | None = None,
+                   artifacts_destination: str | None = None, serve_artifacts: bool = True,
+                   artifacts_only: bool = False, host: str = "127.0.0.1", port: int = 5000,
+                   workers: int | None = None, allowed_hosts: tuple[str, ...] = (),
+                   cors_allowed_origins: tuple[str, ...] = (), max_request_bytes: int | None = None) -> ServerSettings:
+    destination = absolute_destination(artifacts_destination or _default_destination(backend_store_uri))
+    root = default_artifact_root
+    if root and uris.is_local_uri(root):
+        root = absolute_destination(root)
+    return ServerSettings(
+        backend_store_uri=backend_store_uri,
+        default_artifact_root=root,
+        artifacts_destination=destination,
+        serve_artifacts=serve_artifacts or artifacts_only,
+        artifacts_only=artifacts_only,
+        host=host,
+        port=port,
+        workers=workers or DEFAULT_WORKERS,
+        allowed_hosts=allowed_hosts,
+        cors_allowed_origins=cors_allowed_origins,
+        max_request_bytes=max_request_bytes or DEFAULT_MAX_REQUEST_BYTES,
+    )
+
+
+def prepare_backend(settings: ServerSettings) -> None:
+    """Create or migrate the database once, before any worker starts."""
+    if settings.artifacts_only or not uris.is_sql_uri(settings.backend_store_uri):
+        return
+    from runyard.stores.sql import migrate
+    from runyard.stores.sql.engine import Database
+
+    database = Database(settings.backend_store_uri)
+    try:
+        migrate.upgrade(database, settings.effective_artifact_root)
+    finally:
+        database.dispose()
+
+
+def run(settings: ServerSettings) -> None:
+    """Serve until interrupted."""
+    import uvicorn
+
+    config.set_env("SERVER_SETTINGS", settings.to_json())
+    uvicorn.run(
+        "runyard.server.entry:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers if settings.workers > 1 else None,
+        http="httptools",
+        loop="auto",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        timeout_keep_alive=30,
+        server_header=False,
+    )
+

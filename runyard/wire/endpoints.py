@@ -1,0 +1,77 @@
+"""The MLflow REST endpoints runyard serves and calls: one table for both sides.
+
+Each endpoint is mounted under ``/api/<major>.0`` and ``/ajax-api/<major>.0`` by the server; the
+REST store calls the ``/api`` form. ``{name}`` segments are path parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    message: str
+    method: str
+    path: str
+    major: int = 2
+    # Whether repeating the request can change the outcome (the REST store retries only the
+    # ones where it cannot).
+    idempotent: bool = False
+
+    @property
+    def api_path(self) -> str:
+        return f"/api/{self.major}.0{self.path}"
+
+
+def _ep(message: str, method: str, path: str, idempotent: bool | None = None, major: int = 2) -> Endpoint:
+    if idempotent is None:
+        idempotent = method == "GET"
+    return Endpoint(message, method, path, major, idempotent)
+
+
+M = "/mlflow"
+ENDPOINTS: tuple[Endpoint, ...] = (
+    _ep("CreateExperiment", "POST", f"{M}/experiments/create"),
+    _ep("SearchExperiments", "POST", f"{M}/experiments/search", idempotent=True),
+    _ep("SearchExperiments", "GET", f"{M}/experiments/search"),
+    _ep("GetExperiment", "GET", f"{M}/experiments/get"),
+    _ep("GetExperimentByName", "GET", f"{M}/experiments/get-by-name"),
+    _ep("DeleteExperiment", "POST", f"{M}/experiments/delete", idempotent=True),
+    _ep("RestoreExperiment", "POST", f"{M}/experiments/restore", idempotent=True),
+    _ep("UpdateExperiment", "POST", f"{M}/experiments/update", idempotent=True),
+    _ep("SetExperimentTag", "POST", f"{M}/experiments/set-experiment-tag", idempotent=True),
+    _ep("DeleteExperimentTag", "POST", f"{M}/experiments/delete-experiment-tag"),
+    _ep("CreateRun", "POST", f"{M}/runs/create"),
+    _ep("UpdateRun", "POST", f"{M}/runs/update", idempotent=True),
+    _ep("DeleteRun", "POST", f"{M}/runs/delete", idempotent=True),
+    _ep("RestoreRun", "POST", f"{M}/runs/restore", idempotent=True),
+    _ep("GetRun", "GET", f"{M}/runs/get"),
+    _ep("SearchRuns", "POST", f"{M}/runs/search", idempotent=True),
+    _ep("LogMetric", "POST", f"{M}/runs/log-metric"),
+    _ep("LogParam", "POST", f"{M}/runs/log-parameter", idempotent=True),
+    _ep("SetTag", "POST", f"{M}/runs/set-tag", idempotent=True),
+    _ep("DeleteTag", "POST", f"{M}/runs/delete-tag"),
+    _ep("LogBatch", "POST", f"{M}/runs/log-batch"),
+    _ep("LogInputs", "POST", f"{M}/runs/log-inputs"),
+    _ep("LogOutputs", "POST", f"{M}/runs/outputs"),
+    _ep("LogModel", "POST", f"{M}/runs/log-model"),
+    _ep("GetMetricHistory", "GET", f"{M}/metrics/get-history"),
+    _ep("GetMetricHistoryBulkInterval", "GET", f"{M}/metrics/get-history-bulk-interval"),
+    _ep("ListArtifacts", "GET", f"{M}/artifacts/list"),
+    _ep("CreateLoggedModel", "POST", f"{M}/logged-models"),
+    _ep("SearchLoggedModels", "POST", f"{M}/logged-models/search", idempotent=True),
+    _ep("FinalizeLoggedModel", "PATCH", f"{M}/logged-models/{{model_id}}", idempotent=True),
+    _ep("GetLoggedModel", "GET", f"{M}/logged-models/{{model_id}}"),
+    _ep("DeleteLoggedModel", "DELETE", f"{M}/logged-models/{{model_id}}", idempotent=True),
+    _ep("SetLoggedModelTags", "PATCH", f"{M}/logged-models/{{model_id}}/tags", idempotent=True),
+    _ep("DeleteLoggedModelTag", "DELETE", f"{M}/logged-models/{{model_id}}/tags/{{tag_key}}"),
+    _ep("LogLoggedModelParams", "POST", f"{M}/logged-models/{{model_id}}/params", idempotent=True),
+    _ep("ListLoggedModelArtifacts", "GET", f"{M}/logged-models/{{model_id}}/artifacts/directories"),
+)
+
+BY_MESSAGE: dict[str, Endpoint] = {}
+for _endpoint in ENDPOINTS:
+    BY_MESSAGE.setdefault(_endpoint.message, _endpoint)
+
+ARTIFACTS_PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
