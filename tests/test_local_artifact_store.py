@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from runyard.entities import FileInfo
-from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from runyard.errors import InvalidParameterValue, InvalidState, ResourceDoesNotExist
 from runyard.stores.artifacts import LocalArtifactStore
 from runyard.stores.artifacts.local import TEMP_PREFIX
 from runyard.stores.artifacts.paths import contained_path, safe_relative_path
@@ -192,6 +192,8 @@ def _every_method(store: LocalArtifactStore, tmp_path: Path, bad: str) -> list:
         lambda: store.delete_artifacts(bad),
         lambda: store.write_bytes(bad, b"x"),
         lambda: store.read_bytes(bad),
+        lambda: store.open_writer(bad),
+        lambda: store.open_reader(bad),
     ]
 
 
@@ -263,3 +265,106 @@ def test_contained_path(tmp_path: Path) -> None:
     (tmp_path / "esc").symlink_to("/")
     with pytest.raises(InvalidParameterValue):
         contained_path(str(tmp_path), "esc/etc")
+
+
+# -- streaming ---------------------------------------------------------------------------------
+def _temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+
+
+def test_open_writer_commits_atomically(store: LocalArtifactStore, root: Path, tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 5)
+    writer = store.open_writer("models/m/weights.bin")
+    for start in range(0, len(data), 1024 * 1024):
+        writer.write(data[start:start + 1024 * 1024])
+    (temp,) = _temp_files(root)
+    assert temp.parent == root / "models" / "m"
+    assert stat.S_IMODE(temp.stat().st_mode) == 0o600
+    assert stat.S_IMODE((root / "models").stat().st_mode) == 0o700
+    # In progress: invisible to listings and downloads, and its temporary name cannot be read.
+    assert store.list_artifacts("models/m") == []
+    assert _all_files(Path(store.download_artifacts("", str(tmp_path / "dl")))) == ["models", "models/m"]
+    with pytest.raises(InvalidParameterValue, match="reserved"):
+        store.open_reader(f"models/m/{temp.name}")
+    with pytest.raises(InvalidParameterValue, match="reserved"):
+        store.delete_artifacts(f"models/m/{temp.name}")
+    writer.commit()
+    assert store.list_artifacts("models/m") == [FileInfo("models/m/weights.bin", False, len(data))]
+    assert (root / "models" / "m" / "weights.bin").read_bytes() == data
+    assert _temp_files(root) == []
+    with pytest.raises(InvalidState):
+        writer.write(b"late")
+    with pytest.raises(InvalidState):
+        writer.commit()
+    writer.abort()  # a no-op once committed
+    assert (root / "models" / "m" / "weights.bin").read_bytes() == data
+
+
+def test_open_writer_abort_leaves_nothing(store: LocalArtifactStore, root: Path) -> None:
+    store.write_bytes("keep.txt", b"old")
+    writer = store.open_writer("keep.txt")
+    writer.write(b"new content")
+    assert store.list_artifacts() == [FileInfo("keep.txt", False, 3)]
+    writer.abort()
+    writer.abort()
+    assert store.read_bytes("keep.txt") == b"old"
+    with pytest.raises(InvalidState):
+        writer.write(b"x")
+    with pytest.raises(RuntimeError, match="client went away"):
+        with store.open_writer("d/gone.bin") as failing:
+            failing.write(b"partial")
+            raise RuntimeError("client went away")
+    assert _temp_files(root) == []
+    assert not (root / "d" / "gone.bin").exists()
+    assert [i.path for i in store.list_artifacts()] == ["d", "keep.txt"]
+
+
+def test_open_writer_empty_file_and_bad_targets(store: LocalArtifactStore, root: Path) -> None:
+    with store.open_writer("empty.txt"):
+        pass
+    assert store.list_artifacts() == [FileInfo("empty.txt", False, 0)]
+    store.write_bytes("d/inner", b"x")
+    with pytest.raises(InvalidParameterValue, match="directory"):
+        store.open_writer("d")
+    with pytest.raises(InvalidParameterValue, match="artifact_file"):
+        store.open_writer("")
+    with pytest.raises(InvalidParameterValue, match="reserved"):
+        store.open_writer(f"{TEMP_PREFIX}mine")
+    assert _temp_files(root) == []
+
+
+def test_open_writer_commit_onto_new_directory_fails_cleanly(store: LocalArtifactStore, root: Path) -> None:
+    writer = store.open_writer("x/late")
+    writer.write(b"data")
+    (root / "x" / "late").mkdir()  # a directory appeared while the upload ran
+    with pytest.raises(InvalidParameterValue, match="directory"):
+        writer.commit()
+    assert _temp_files(root) == []
+
+
+def test_open_reader(store: LocalArtifactStore) -> None:
+    data = os.urandom(2 * 1024 * 1024 + 3)
+    store.write_bytes("r/data.bin", data)
+    with store.open_reader("r/data.bin") as reader:
+        assert reader.size == len(data)
+        assert reader.read(10) == data[:10]
+        assert reader.read() == data[10:]
+        assert reader.read(5) == b""
+    chunks = list(store.open_reader("r/data.bin").chunks(1024 * 1024))
+    assert [len(c) for c in chunks] == [1024 * 1024, 1024 * 1024, 3]
+    assert b"".join(chunks) == data
+    with pytest.raises(ResourceDoesNotExist, match="r/missing.bin"):
+        store.open_reader("r/missing.bin")
+    with pytest.raises(ResourceDoesNotExist):
+        store.open_reader("r/data.bin/below-a-file")
+    with pytest.raises(InvalidParameterValue, match="directory"):
+        store.open_reader("r")
+    with pytest.raises(InvalidParameterValue, match="artifact_file"):
+        store.open_reader("")
+
+
+def test_open_reader_refuses_special_files(store: LocalArtifactStore, root: Path) -> None:
+    store.write_bytes("ok.txt", b"ok")
+    os.mkfifo(root / "pipe")  # opening a FIFO for reading would block without a writer
+    with pytest.raises(ResourceDoesNotExist):
+        store.open_reader("pipe")

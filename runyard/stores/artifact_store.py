@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 
 from runyard.entities import FileInfo
 
@@ -32,3 +33,69 @@ class ArtifactStore(ABC):
     @abstractmethod
     def delete_artifacts(self, artifact_path: str | None = None) -> None:
         """Remove a file or directory below the root."""
+
+    # -- streaming (the server's artifact proxy; files of any size) ---------------------------
+    @abstractmethod
+    def open_writer(self, artifact_file: str) -> "ArtifactWriter":
+        """A writer for ``artifact_file`` (a file path below the root). Nothing is visible to
+        readers until ``commit()``; ``abort()`` (or an exception inside ``with``) leaves no trace."""
+
+    @abstractmethod
+    def open_reader(self, artifact_file: str) -> "ArtifactReader":
+        """A reader of ``artifact_file``; ResourceDoesNotExist when there is no such file,
+        InvalidParameterValue when the path is a directory."""
+
+
+class ArtifactWriter(ABC):
+    """Bytes written in chunks, published atomically on ``commit``.
+
+    ``commit`` cleans up after itself when it fails; ``abort`` is a no-op once committed or
+    aborted and never raises for a storage error, so it is safe in ``finally`` and ``__exit__``.
+    """
+
+    @abstractmethod
+    def write(self, chunk: bytes) -> None: ...
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def abort(self) -> None: ...
+
+    def __enter__(self) -> "ArtifactWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+class ArtifactReader(ABC):
+    """A file read in chunks; ``size`` is its length in bytes."""
+
+    size: int
+
+    @abstractmethod
+    def read(self, n: int = -1) -> bytes: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def chunks(self, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        """Iterate the content in chunks of at most ``chunk_size`` bytes, then close."""
+        try:
+            while True:
+                chunk = self.read(chunk_size)
+                if not chunk:
+                    return
+                yield chunk
+        finally:
+            self.close()
+
+    def __enter__(self) -> "ArtifactReader":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()

@@ -9,12 +9,14 @@ from typing import BinaryIO
 
 from runyard.entities import FileInfo
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
-from runyard.stores.artifact_store import ArtifactStore
+from runyard.stores.artifact_store import ArtifactReader, ArtifactStore, ArtifactWriter
+from runyard.stores.artifacts.local_streams import TEMP_PREFIX, LocalArtifactReader, LocalArtifactWriter
+from runyard.stores.artifacts.local_tree import first_visit, walk_local_dir
 from runyard.stores.artifacts.paths import contained_path, is_within, safe_relative_path
 from runyard.uris import local_path_of
 
-# In-progress uploads carry this prefix; listings hide them so a reader never sees half a file.
-TEMP_PREFIX = ".runyard-upload-"
+__all__ = ["TEMP_PREFIX", "LocalArtifactStore"]
+
 _CHUNK = 1024 * 1024
 
 
@@ -32,32 +34,14 @@ def _makedirs_private(path: str) -> None:
             raise InvalidParameterValue("An artifact file exists where a directory is needed") from None
 
 
-def _first_visit(seen: set[str], path: str) -> bool:
-    real = os.path.realpath(path)
-    if real in seen:
-        return False
-    seen.add(real)
-    return True
-
-
 def _write_atomically(dst: str, source: BinaryIO | bytes) -> None:
     """Write to a temporary file beside ``dst`` and rename it into place."""
-    if os.path.isdir(dst) and not os.path.islink(dst):
-        raise InvalidParameterValue("Cannot overwrite an artifact directory with a file")
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=os.path.dirname(dst))
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if isinstance(source, bytes):
-                out.write(source)
-            else:
-                shutil.copyfileobj(source, out, _CHUNK)
-        os.replace(tmp, dst)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with LocalArtifactWriter(dst) as writer:
+        if isinstance(source, bytes):
+            writer.write(source)
+        else:
+            while chunk := source.read(_CHUNK):
+                writer.write(chunk)
 
 
 class LocalArtifactStore(ArtifactStore):
@@ -69,7 +53,18 @@ class LocalArtifactStore(ArtifactStore):
 
     def _resolve(self, path: str | None, field: str = "artifact_path") -> tuple[str, str]:
         rel = safe_relative_path(path, field)
+        if any(part.startswith(TEMP_PREFIX) for part in rel.split("/")):
+            # Reading, replacing or deleting another writer's half-written file is never allowed.
+            raise InvalidParameterValue(
+                f"Invalid {field} {path!r}: names starting with {TEMP_PREFIX!r} are reserved for uploads in progress"
+            )
         return rel, contained_path(self.root_path, rel)
+
+    def _resolve_file(self, artifact_file: str) -> tuple[str, str]:
+        rel, path = self._resolve(artifact_file, "artifact_file")
+        if not rel:
+            raise InvalidParameterValue("Invalid artifact_file: a file name is required")
+        return rel, path
 
     def _target_dir(self, artifact_path: str | None) -> tuple[str, str]:
         rel, dst_dir = self._resolve(artifact_path)
@@ -95,12 +90,7 @@ class LocalArtifactStore(ArtifactStore):
             raise ResourceDoesNotExist(f"Local directory {local_dir!r} does not exist")
         prefix = safe_relative_path(artifact_path)
         self._target_dir(prefix)
-        seen = {os.path.realpath(local_dir)}
-        for dirpath, dirnames, filenames in os.walk(local_dir, followlinks=True):
-            # Follow symlinked directories as a copy would, but never around a cycle.
-            dirnames[:] = [d for d in dirnames if _first_visit(seen, os.path.join(dirpath, d))]
-            rel_dir = os.path.relpath(dirpath, local_dir).replace(os.sep, "/")
-            rel_dir = "" if rel_dir == "." else rel_dir
+        for dirpath, rel_dir, dirnames, filenames in walk_local_dir(local_dir):
             base = "/".join(p for p in (prefix, rel_dir) if p)
             for dirname in dirnames:
                 self._target_dir(f"{base}/{dirname}" if base else dirname)
@@ -159,7 +149,7 @@ class LocalArtifactStore(ArtifactStore):
                     continue
                 target = os.path.join(dst, entry.name)
                 if entry.is_dir():
-                    if _first_visit(seen, entry.path):
+                    if first_visit(seen, entry.path):
                         self._copy_tree(entry.path, target, seen)
                 elif entry.is_file():
                     shutil.copyfile(entry.path, target)
@@ -174,11 +164,21 @@ class LocalArtifactStore(ArtifactStore):
 
     def write_bytes(self, artifact_file: str, data: bytes) -> None:
         """Write ``data`` to ``artifact_file`` (temporary file, then rename)."""
-        rel, dst = self._resolve(artifact_file, "artifact_file")
-        if not rel:
-            raise InvalidParameterValue("Invalid artifact_file: a file name is required")
+        with self.open_writer(artifact_file) as writer:
+            writer.write(bytes(data))
+
+    def open_writer(self, artifact_file: str) -> ArtifactWriter:
+        """A writer into a private temporary file beside ``artifact_file``, renamed on commit."""
+        _, dst = self._resolve_file(artifact_file)
         _makedirs_private(os.path.dirname(dst))
-        _write_atomically(dst, bytes(data))
+        return LocalArtifactWriter(dst)
+
+    def open_reader(self, artifact_file: str) -> ArtifactReader:
+        """A reader of ``artifact_file`` (ResourceDoesNotExist / InvalidParameterValue for a directory)."""
+        rel, src = self._resolve(artifact_file, "artifact_file")
+        if not rel:
+            raise InvalidParameterValue("Invalid artifact_file: a file name is required, not the artifact root")
+        return LocalArtifactReader(src, rel)
 
     def read_bytes(self, artifact_file: str) -> bytes:
         """The content of ``artifact_file``; ResourceDoesNotExist when it is not a file."""
