@@ -9,6 +9,7 @@ from runyard.fluent.experiments import reset_active_experiment
 from runyard.fluent.runs import reset_state
 from runyard.fluent.tracking_uri import forget_client
 from runyard.stores import factory
+from tests.s3_server import s3_bucket, s3_server  # noqa: F401 - fixtures for every test module
 
 _ENV = ("TRACKING_URI", "EXPERIMENT_NAME", "EXPERIMENT_ID", "RUN_ID", "ENABLE_ASYNC_LOGGING",
         "ASYNC_LOGGING_BUFFERING_SECONDS")
