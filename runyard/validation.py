@@ -196,3 +196,12 @@ def validate_length(value: Any, limit: int, field: str, required: bool = False) 
 
 def is_nan(value: float) -> bool:
     return value != value or (isinstance(value, float) and math.isnan(value))
+
+
+def validate_max_results(max_results: Any, limit: int) -> int:
+    """A positive int no larger than ``limit`` (the search routes' page-size rule)."""
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results <= 0:
+        raise InvalidParameterValue(f"Invalid max_results {max_results!r}: must be a positive integer")
+    if max_results > limit:
+        raise InvalidParameterValue(f"Invalid max_results {max_results}: it must be at most {limit}")
+    return max_results

@@ -21,7 +21,7 @@ def list_artifacts(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 def create_logged_model(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     model = ctx.tracking.create_logged_model(
         experiment_id=msg["experiment_id"],
-        name=msg.get("name") or None,
+        name=msg.get("name"),
         source_run_id=msg.get("source_run_id") or None,
         tags=[LoggedModelTag(t.get("key", ""), t.get("value", "")) for t in msg.get("tags") or ()],
         params=[LoggedModelParameter(p.get("key", ""), p.get("value", "")) for p in msg.get("params") or ()],
@@ -38,7 +38,8 @@ def finalize_logged_model(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 
 @handles("GetLoggedModel")
 def get_logged_model(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"model": codec_models.encode_logged_model(ctx.tracking.get_logged_model(msg["model_id"]))}
+    model = ctx.tracking.get_logged_model(msg["model_id"], allow_deleted=msg.get("allow_deleted", False))
+    return {"model": codec_models.encode_logged_model(model)}
 
 
 @handles("DeleteLoggedModel")

@@ -29,7 +29,7 @@ class Enum:
         if isinstance(value, str):
             if value in self.names:
                 return value
-            if value.lstrip("-").isdigit():
+            if value.isascii() and len(value) < 32 and value.lstrip("-").isdigit():
                 value = int(value)
         if isinstance(value, int) and not isinstance(value, bool) and value in self.numbers:
             return self.names[self.numbers.index(value)]
@@ -93,7 +93,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "CreateLoggedModel": {"experiment_id!": str, "name": str, "model_type": str, "source_run_id": str,
                           "params": [KEY_VALUE], "tags": [KEY_VALUE]},
     "FinalizeLoggedModel": {"model_id!": str, "status!": LOGGED_MODEL_STATUS},
-    "GetLoggedModel": {"model_id!": str},
+    # allow_deleted is runyard's addition (MLflow servers ignore it).
+    "GetLoggedModel": {"model_id!": str, "allow_deleted": bool},
     "DeleteLoggedModel": {"model_id!": str},
     "SearchLoggedModels": {
         "experiment_ids": [str], "filter": str,
@@ -154,7 +155,7 @@ def _scalar(field: str, kind: Any, value: Any) -> Any:
     elif kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
-        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        elif isinstance(value, str) and value.isascii() and len(value) < 32 and value.strip().lstrip("-").isdigit():
             number = int(value)
         elif isinstance(value, float) and value.is_integer():
             number = int(value)
@@ -220,7 +221,7 @@ def _decode(prefix: str, compiled, data: Any) -> dict[str, Any]:
             if len(value) > MAX_REPEATED:
                 raise InvalidParameterValue(f"Parameter '{field}' has {len(value)} values; at most "
                                             f"{MAX_REPEATED} are allowed")
-            out[name] = [_scalar(field, kind[0], item) for item in value]
+            out[name] = [_scalar(f"{field}[{i}]", kind[0], item) for i, item in enumerate(value)]
         else:
             out[name] = _scalar(field, kind, value)
     for name in required:

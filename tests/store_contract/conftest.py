@@ -1,6 +1,9 @@
-"""The store contract: every test here runs against every backend."""
+"""The store contract: every test here runs against every backend, the REST store over a live
+runyard server included."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import pytest
 
@@ -8,8 +11,21 @@ from runyard.stores.sql.tracking_store import SqlTrackingStore
 from tests.store_contract.backends import BACKENDS, database_uri
 
 
-@pytest.fixture(params=BACKENDS)
+@contextmanager
+def _rest_store(tmp_path):
+    from runyard.stores.rest.tracking_store import RestTrackingStore
+    from tests.live_server import live_server
+
+    with live_server(f"sqlite:///{tmp_path}/server.db", str(tmp_path / "artifacts")) as server:
+        yield RestTrackingStore(server.url)
+
+
+@pytest.fixture(params=BACKENDS + ("rest",))
 def store(request, tmp_path):
+    if request.param == "rest":
+        with _rest_store(tmp_path) as store:
+            yield store
+        return
     with database_uri(request.param, tmp_path) as uri:
         store = SqlTrackingStore(uri, default_artifact_root=(tmp_path / "artifacts").as_uri())
         try:

@@ -22,8 +22,15 @@ from runyard.entities import (
     RunTag,
     ViewType,
 )
+from runyard import search, validation
+from runyard.errors import InvalidParameterValue
 from runyard.stores.rest.http_client import HttpClient
-from runyard.stores.tracking import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
+from runyard.stores.tracking import (
+    SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT,
+    SEARCH_LOGGED_MODELS_MAX_RESULTS_LIMIT,
+    SEARCH_MAX_RESULTS_DEFAULT,
+    TrackingStore,
+)
 from runyard.wire import codec, codec_models
 
 HISTORY_PAGE_SIZE = 25_000
@@ -41,8 +48,24 @@ def _view(view_type: Any) -> str:
     return ViewType.to_string(ViewType.normalize(view_type))
 
 
+def _model_id(model_id: Any) -> str:
+    if not isinstance(model_id, str) or not model_id:
+        raise InvalidParameterValue(f"Invalid model_id {model_id!r}: must be a non-empty string")
+    return model_id
+
+
+def _order_dict(clause: str) -> dict[str, Any]:
+    """``"name DESC"`` (the string form runyard also accepts) as the wire's order-by object."""
+    field, _, direction = clause.strip().partition(" ")
+    return {"field_name": field, "ascending": direction.strip().upper() != "DESC"}
+
+
 class RestTrackingStore(TrackingStore):
-    """Experiments, runs and logged models kept by a tracking server at ``uri`` (http/https)."""
+    """Experiments, runs and logged models kept by a tracking server at ``uri`` (http/https).
+
+    Arguments are checked here with the same rules the server applies, wherever JSON could not
+    carry the mistake to the server intact (a bool for a number, a string for an int, ...).
+    """
 
     def __init__(self, uri: str, default_artifact_root: str | None = None) -> None:
         self.uri = uri
@@ -53,6 +76,7 @@ class RestTrackingStore(TrackingStore):
 
     # -- experiments -----------------------------------------------------------------------------
     def create_experiment(self, name, artifact_location=None, tags=None) -> str:
+        validation.validate_experiment_name(name)
         body: dict[str, Any] = {"name": name, "tags": _tags(tags)}
         if artifact_location:
             body["artifact_location"] = artifact_location
@@ -62,6 +86,8 @@ class RestTrackingStore(TrackingStore):
         return codec.decode_experiment(self.http.call("GetExperiment", {"experiment_id": str(experiment_id)})["experiment"])
 
     def get_experiment_by_name(self, name: str) -> Experiment:
+        if not isinstance(name, str):
+            raise InvalidParameterValue(f"Invalid experiment name {name!r}: must be a string")
         return codec.decode_experiment(self.http.call("GetExperimentByName", {"experiment_name": name})["experiment"])
 
     def search_experiments(self, view_type=ViewType.ACTIVE_ONLY, max_results=SEARCH_MAX_RESULTS_DEFAULT,
@@ -126,6 +152,7 @@ class RestTrackingStore(TrackingStore):
 
     # -- logging ---------------------------------------------------------------------------------
     def log_metric(self, run_id: str, metric: Metric) -> None:
+        validation.validate_metric(metric.key, metric.value, metric.timestamp, metric.step)
         body = {"run_id": run_id, "run_uuid": run_id, **codec.encode_metric(metric)}
         self.http.call("LogMetric", body)
 
@@ -136,6 +163,9 @@ class RestTrackingStore(TrackingStore):
         self.http.call("SetTag", {"run_id": run_id, "run_uuid": run_id, "key": tag.key, "value": tag.value})
 
     def log_batch(self, run_id, metrics=(), params=(), tags=()) -> None:
+        validation.validate_batch_sizes(metrics, params, tags)
+        for m in metrics:
+            validation.validate_metric(m.key, m.value, m.timestamp, m.step)
         body = {
             "run_id": run_id,
             "metrics": [codec.encode_metric(m) for m in metrics],
@@ -164,7 +194,7 @@ class RestTrackingStore(TrackingStore):
         if max_results is not None or page_token is not None:
             query.update(max_results=max_results, page_token=page_token)
             answer = self.http.call("GetMetricHistory", {k: v for k, v in query.items() if v is not None})
-            return PagedList([codec.decode_metric(m, run_id) for m in answer.get("metrics", ())],
+            return PagedList([codec.decode_metric(m) for m in answer.get("metrics", ())],
                              answer.get("next_page_token") or None)
         points: list[Metric] = []
         token = None
@@ -173,7 +203,7 @@ class RestTrackingStore(TrackingStore):
             if token:
                 page["page_token"] = token
             answer = self.http.call("GetMetricHistory", page)
-            points.extend(codec.decode_metric(m, run_id) for m in answer.get("metrics", ()))
+            points.extend(codec.decode_metric(m) for m in answer.get("metrics", ()))
             token = answer.get("next_page_token")
             if not token:
                 return PagedList(points, None)
@@ -187,29 +217,37 @@ class RestTrackingStore(TrackingStore):
         return codec_models.decode_logged_model(answer["model"])
 
     def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel:
-        return codec_models.decode_logged_model(self.http.call("GetLoggedModel", model_id=model_id)["model"])
+        query = {"allow_deleted": True} if allow_deleted else {}
+        answer = self.http.call("GetLoggedModel", query, model_id=_model_id(model_id))
+        return codec_models.decode_logged_model(answer["model"])
 
     def finalize_logged_model(self, model_id: str, status) -> LoggedModel:
         answer = self.http.call("FinalizeLoggedModel", {"model_id": model_id,
                                                          "status": LoggedModelStatus.to_wire(status)},
-                                model_id=model_id)
+                                model_id=_model_id(model_id))
         return codec_models.decode_logged_model(answer["model"])
 
     def delete_logged_model(self, model_id: str) -> None:
-        self.http.call("DeleteLoggedModel", {"model_id": model_id}, model_id=model_id)
+        self.http.call("DeleteLoggedModel", {"model_id": model_id}, model_id=_model_id(model_id))
 
     def set_logged_model_tags(self, model_id: str, tags: Sequence[LoggedModelTag]) -> None:
-        self.http.call("SetLoggedModelTags", {"model_id": model_id, "tags": _tags(tags)}, model_id=model_id)
+        self.http.call("SetLoggedModelTags", {"model_id": model_id, "tags": _tags(tags)}, model_id=_model_id(model_id))
 
     def delete_logged_model_tag(self, model_id: str, key: str) -> None:
         self.http.call("DeleteLoggedModelTag", {"model_id": model_id, "tag_key": key}, model_id=model_id,
                        tag_key=key)
 
     def log_logged_model_params(self, model_id: str, params: Sequence[LoggedModelParameter]) -> None:
-        self.http.call("LogLoggedModelParams", {"model_id": model_id, "params": _tags(params)}, model_id=model_id)
+        self.http.call("LogLoggedModelParams", {"model_id": model_id, "params": _tags(params)}, model_id=_model_id(model_id))
 
     def search_logged_models(self, experiment_ids, filter_string=None, datasets=None, max_results=None,
                              order_by=None, page_token=None) -> PagedList[LoggedModel]:
+        validation.validate_max_results(
+            SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT if max_results is None else max_results,
+            SEARCH_LOGGED_MODELS_MAX_RESULTS_LIMIT,
+        )
+        search.parse_logged_model_order_by(order_by)
+        order_by = [o if isinstance(o, Mapping) else _order_dict(o) for o in order_by or ()]
         body = {"experiment_ids": [str(e) for e in experiment_ids], "filter": filter_string,
                 "datasets": list(datasets) if datasets else None, "max_results": max_results,
                 "order_by": [dict(o) for o in order_by] if order_by else None, "page_token": page_token}
