@@ -48,11 +48,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _ep("RestoreRun", "POST", f"{M}/runs/restore", idempotent=True),
     _ep("GetRun", "GET", f"{M}/runs/get"),
     _ep("SearchRuns", "POST", f"{M}/runs/search", idempotent=True),
-    _ep("LogMetric", "POST", f"{M}/runs/log-metric"),
+    # A metric point is keyed by (run, key, step, timestamp, value): sending it twice stores it
+    # once, on runyard and on MLflow, so metric writes may be retried safely.
+    _ep("LogMetric", "POST", f"{M}/runs/log-metric", idempotent=True),
     _ep("LogParam", "POST", f"{M}/runs/log-parameter", idempotent=True),
     _ep("SetTag", "POST", f"{M}/runs/set-tag", idempotent=True),
     _ep("DeleteTag", "POST", f"{M}/runs/delete-tag"),
-    _ep("LogBatch", "POST", f"{M}/runs/log-batch"),
+    _ep("LogBatch", "POST", f"{M}/runs/log-batch", idempotent=True),
     _ep("LogInputs", "POST", f"{M}/runs/log-inputs"),
     _ep("LogOutputs", "POST", f"{M}/runs/outputs"),
     _ep("LogModel", "POST", f"{M}/runs/log-model"),
