@@ -4,8 +4,16 @@ from runyard.entities.dataset import Dataset, DatasetInput, InputTag
 from runyard.entities.enums import LifecycleStage, RunStatus, ViewType
 from runyard.entities.experiment import Experiment
 from runyard.entities.files import FileInfo, PagedList
+from runyard.entities.logged_model import (
+    LoggedModel,
+    LoggedModelInput,
+    LoggedModelOutput,
+    LoggedModelParameter,
+    LoggedModelStatus,
+    LoggedModelTag,
+)
 from runyard.entities.metric import ExperimentTag, Metric, Param, RunTag
-from runyard.entities.run import ModelOutput, Run, RunData, RunInfo, RunInputs, RunOutputs
+from runyard.entities.run import ModelInput, ModelOutput, Run, RunData, RunInfo, RunInputs, RunOutputs
 from runyard.entities.run_table import RunTable
 
 __all__ = [
@@ -16,7 +24,14 @@ __all__ = [
     "FileInfo",
     "InputTag",
     "LifecycleStage",
+    "LoggedModel",
+    "LoggedModelInput",
+    "LoggedModelOutput",
+    "LoggedModelParameter",
+    "LoggedModelStatus",
+    "LoggedModelTag",
     "Metric",
+    "ModelInput",
     "ModelOutput",
     "PagedList",
     "Param",

@@ -46,7 +46,16 @@ class RunData:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelInput:
+    """A logged model a run used (MLflow's ``LoggedModelInput``)."""
+
+    model_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ModelOutput:
+    """A logged model a run produced, at a step (MLflow's ``LoggedModelOutput``)."""
+
     model_id: str
     step: int
 
@@ -54,6 +63,7 @@ class ModelOutput:
 @dataclass(frozen=True, slots=True)
 class RunInputs:
     dataset_inputs: tuple[DatasetInput, ...] = ()
+    model_inputs: tuple[ModelInput, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
