@@ -2,22 +2,24 @@
 
 Each entity's grammar is an ``EntitySpec`` (see ``entity_specs``); ``parse_filter`` and
 ``parse_order_by`` take any spec, and the ``parse_run_*`` / ``parse_experiment_*`` functions bind
-the run and experiment specs. Every bad input raises ``InvalidParameterValue``.
+the run, experiment and logged-model specs. Every bad input raises ``InvalidParameterValue``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from runyard.search.entity_specs import EXPERIMENT_SPEC, RUN_SPEC
+from runyard.search.entity_specs import EXPERIMENT_SPEC, LOGGED_MODEL_SPEC, RUN_SPEC
 from runyard.search.filters import MAX_CLAUSES, MAX_FILTER_LENGTH, parse_filter
 from runyard.search.nodes import Comparison, OrderBy
-from runyard.search.ordering import parse_order_by
+from runyard.search.ordering import parse_order_by, parse_order_by_fields
 from runyard.search.paging import decode_page_token, encode_page_token
 from runyard.search.spec import EntitySpec, FieldSpec, KindSpec
 
 __all__ = [
     "EXPERIMENT_SPEC",
+    "LOGGED_MODEL_SPEC",
     "MAX_CLAUSES",
     "MAX_FILTER_LENGTH",
     "RUN_SPEC",
@@ -31,7 +33,10 @@ __all__ = [
     "parse_experiment_filter",
     "parse_experiment_order_by",
     "parse_filter",
+    "parse_logged_model_filter",
+    "parse_logged_model_order_by",
     "parse_order_by",
+    "parse_order_by_fields",
     "parse_run_filter",
     "parse_run_order_by",
 ]
@@ -55,3 +60,13 @@ def parse_run_order_by(order_by: Sequence[str] | None) -> list[OrderBy]:
 def parse_experiment_order_by(order_by: Sequence[str] | None) -> list[OrderBy]:
     """Parse ``search_experiments`` order_by entries."""
     return parse_order_by(order_by, EXPERIMENT_SPEC)
+
+
+def parse_logged_model_filter(filter_string: str | None) -> list[Comparison]:
+    """Parse a ``search_logged_models`` filter string; [] for None, "" or whitespace."""
+    return parse_filter(filter_string, LOGGED_MODEL_SPEC)
+
+
+def parse_logged_model_order_by(order_by: Sequence[Mapping[str, Any] | str] | None) -> list[OrderBy]:
+    """Parse ``search_logged_models`` order_by objects (``{"field_name", "ascending", ...}``)."""
+    return parse_order_by_fields(order_by, LOGGED_MODEL_SPEC)

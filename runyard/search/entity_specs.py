@@ -89,3 +89,35 @@ EXPERIMENT_SPEC = EntitySpec(
     }),
     bare_kind=ATTRIBUTE,
 )
+
+# MLflow 3 ``search_logged_models``: metrics compare numerically (the latest value of the model's
+# metric), params and tags as strings; only attributes and metrics can be sorted on.
+LOGGED_MODEL_SPEC = EntitySpec(
+    entity="logged model",
+    prefixes=frozen_map({
+        "metrics": METRIC, "metric": METRIC,
+        "params": PARAM, "param": PARAM,
+        "tags": TAG, "tag": TAG,
+        "attributes": ATTRIBUTE, "attribute": ATTRIBUTE, "attr": ATTRIBUTE,
+    }),
+    kinds=frozen_map({
+        METRIC: KindSpec(METRIC, default=_NUMBER),
+        PARAM: KindSpec(PARAM, default=_TEXT, orderable=False),
+        TAG: KindSpec(TAG, default=_TEXT, orderable=False),
+        ATTRIBUTE: KindSpec(
+            ATTRIBUTE,
+            fields=frozen_map({
+                **{name: FieldSpec(STRING, STRING_LIST_OPS)
+                   for name in ("name", "model_id", "status", "source_run_id", "model_type")},
+                "creation_timestamp": _NUMBER,
+                "last_updated_timestamp": _NUMBER,
+            }),
+            aliases=frozen_map({
+                "creation_time": "creation_timestamp", "creation_timestamp_ms": "creation_timestamp",
+                "last_updated_time": "last_updated_timestamp",
+                "last_updated_timestamp_ms": "last_updated_timestamp",
+            }),
+        ),
+    }),
+    bare_kind=ATTRIBUTE,
+)

@@ -41,8 +41,14 @@ class Comparison:
 
 @dataclass(frozen=True)
 class OrderBy:
-    """One ``<identifier> [ASC|DESC]`` entry of an order-by list."""
+    """One ``<identifier> [ASC|DESC]`` entry of an order-by list.
+
+    ``dataset_name`` / ``dataset_digest`` restrict a metric sort key to the points logged against
+    that dataset (logged-model searches only).
+    """
 
     kind: str
     key: str
     ascending: bool
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
