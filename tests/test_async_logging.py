@@ -105,6 +105,9 @@ class _RecordingStore(TrackingStore):
     rename_experiment = delete_experiment = restore_experiment = set_experiment_tag = None  # type: ignore
     delete_experiment_tag = create_run = get_run = update_run_info = delete_run = None  # type: ignore
     restore_run = search_runs = delete_tag = log_inputs = get_metric_history = None  # type: ignore
+    log_outputs = create_logged_model = get_logged_model = finalize_logged_model = None  # type: ignore
+    delete_logged_model = set_logged_model_tags = delete_logged_model_tag = None  # type: ignore
+    log_logged_model_params = search_logged_models = None  # type: ignore
 
 
 def test_merged_batches_respect_limits():

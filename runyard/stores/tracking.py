@@ -8,11 +8,16 @@ the server included, can bypass the rules.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from runyard.entities import (
     DatasetInput,
     Experiment,
+    LoggedModel,
+    LoggedModelInput,
+    LoggedModelOutput,
+    LoggedModelParameter,
+    LoggedModelTag,
     Metric,
     PagedList,
     Param,
@@ -25,10 +30,14 @@ from runyard.entities import (
 
 SEARCH_MAX_RESULTS_DEFAULT = 1000
 SEARCH_MAX_RESULTS_LIMIT = 50000
+# MLflow's store default for logged models (the proto says 50; the client sends its own). MLflow
+# enforces no ceiling here; runyard applies the run-search limit.
+SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT = 100
+SEARCH_LOGGED_MODELS_MAX_RESULTS_LIMIT = SEARCH_MAX_RESULTS_LIMIT
 
 
 class TrackingStore(ABC):
-    """Experiments, runs, metrics, params, tags and dataset inputs."""
+    """Experiments, runs, metrics, params, tags, dataset inputs and logged models."""
 
     # -- experiments -------------------------------------------------------------------------
     @abstractmethod
@@ -140,7 +149,17 @@ class TrackingStore(ABC):
     def delete_tag(self, run_id: str, key: str) -> None: ...
 
     @abstractmethod
-    def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None: ...
+    def log_inputs(
+        self,
+        run_id: str,
+        datasets: Sequence[DatasetInput] | None = None,
+        models: Sequence[LoggedModelInput | str] | None = None,
+    ) -> None:
+        """Record datasets and logged models (``LoggedModelInput`` or bare model ids) a run used."""
+
+    @abstractmethod
+    def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
+        """Record logged models a run produced (``get_run(...).outputs.model_outputs``)."""
 
     @abstractmethod
     def get_metric_history(
@@ -150,3 +169,51 @@ class TrackingStore(ABC):
         max_results: int | None = None,
         page_token: str | None = None,
     ) -> PagedList[Metric]: ...
+
+    # -- logged models (MLflow 3) ------------------------------------------------------------
+    @abstractmethod
+    def create_logged_model(
+        self,
+        experiment_id: str,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: Sequence[LoggedModelTag] | None = None,
+        params: Sequence[LoggedModelParameter] | None = None,
+        model_type: str | None = None,
+    ) -> LoggedModel:
+        """A new PENDING model in an active experiment; a generated name when ``name`` is None."""
+
+    @abstractmethod
+    def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel: ...
+
+    @abstractmethod
+    def finalize_logged_model(self, model_id: str, status: str | int) -> LoggedModel:
+        """Set the status (``READY``, ``UPLOAD_FAILED``, or the wire name or number)."""
+
+    @abstractmethod
+    def delete_logged_model(self, model_id: str) -> None:
+        """Soft delete: searches skip the model and ``get_logged_model`` raises unless allow_deleted."""
+
+    @abstractmethod
+    def set_logged_model_tags(self, model_id: str, tags: Sequence[LoggedModelTag]) -> None: ...
+
+    @abstractmethod
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None: ...
+
+    @abstractmethod
+    def log_logged_model_params(self, model_id: str, params: Sequence[LoggedModelParameter]) -> None: ...
+
+    @abstractmethod
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        datasets: Sequence[Mapping[str, Any]] | None = None,
+        max_results: int | None = None,
+        order_by: Sequence[Mapping[str, Any]] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[LoggedModel]:
+        """Active models of the experiments. ``datasets`` (``[{"dataset_name", "dataset_digest"}]``)
+        restricts metric filters to points logged against those datasets; ``order_by`` holds
+        ``{"field_name", "ascending", "dataset_name", "dataset_digest"}`` objects. Default order:
+        creation_timestamp DESC, model_id ASC; default max_results 100."""

@@ -7,12 +7,15 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 
 from runyard import search
+from runyard.entities import LoggedModelStatus
 from runyard.errors import InvalidParameterValue
 from runyard.stores.sql import schema
 from runyard.stores.sql.engine import Tx
 
 R = schema.runs
 E = schema.experiments
+LM = schema.logged_models
+LMM = schema.logged_model_metrics
 
 _RUN_ATTRIBUTES = {
     "run_id": R.c.run_uuid, "run_name": R.c.name, "status": R.c.status, "user_id": R.c.user_id,
@@ -24,6 +27,12 @@ _EXPERIMENT_ATTRIBUTES = {
     "creation_time": E.c.creation_time, "last_update_time": E.c.last_update_time,
 }
 _KEYED_TABLES = {"metric": schema.latest_metrics, "param": schema.params, "tag": schema.tags}
+_LOGGED_MODEL_ATTRIBUTES = {
+    "name": LM.c.name, "model_id": LM.c.model_id, "status": LM.c.status, "source_run_id": LM.c.source_run_id,
+    "model_type": LM.c.model_type, "creation_timestamp": LM.c.creation_timestamp,
+    "last_updated_timestamp": LM.c.last_updated_timestamp,
+}
+_LOGGED_MODEL_KEYED = {"param": schema.logged_model_params, "tag": schema.logged_model_tags}
 
 
 def compare(column: Any, op: str, value: Any) -> Any:
@@ -144,6 +153,80 @@ def experiment_order_clauses(ordering: Sequence[search.OrderBy]) -> list[Any]:
     for order in ordering:
         clauses += _nulls_last(_EXPERIMENT_ATTRIBUTES[order.key], order.ascending)
     clauses.append(E.c.experiment_id.asc())
+    return clauses
+
+
+def _on_datasets(table: Any, datasets: Sequence[tuple[str, str | None]]) -> list[Any]:
+    """Clauses restricting model metric points to any of ``(dataset_name, dataset_digest)``."""
+    if not datasets:
+        return []
+    return [sa.or_(*(table.c.dataset_name == name if digest is None else
+                     sa.and_(table.c.dataset_name == name, table.c.dataset_digest == digest)
+                     for name, digest in datasets))]
+
+
+def _latest_model_metric(key: str, datasets: Sequence[tuple[str, str | None]]) -> tuple[Any, list[Any]]:
+    """A metric-points alias and the clauses that pin it to the model's latest point of ``key``
+    (latest by timestamp, then step, as MLflow ranks them), among the given datasets."""
+    point, newer = LMM.alias(), LMM.alias()
+    later = sa.or_(newer.c.timestamp > point.c.timestamp,
+                   sa.and_(newer.c.timestamp == point.c.timestamp, newer.c.step > point.c.step))
+    superseded = sa.exists().where(newer.c.model_id == point.c.model_id, newer.c.key == key,
+                                   *_on_datasets(newer, datasets), later)
+    return point, [point.c.model_id == LM.c.model_id, point.c.key == key, *_on_datasets(point, datasets), ~superseded]
+
+
+def _status_value(op: str, value: Any) -> Any:
+    # Statuses are stored as READY etc.; accept MLflow's wire names (LOGGED_MODEL_READY) too.
+    if op in ("=", "!="):
+        return LoggedModelStatus.from_wire(value)
+    if op in ("IN", "NOT IN"):
+        return tuple(LoggedModelStatus.from_wire(v) for v in value)
+    return value
+
+
+def logged_model_filter_clauses(comparisons: Sequence[search.Comparison],
+                                datasets: Sequence[tuple[str, str | None]] = ()) -> list[Any]:
+    """WHERE clauses over ``logged_models`` for a parsed filter; metric comparisons test the
+    latest value of the model's metric (restricted to ``datasets`` when given)."""
+    clauses: list[Any] = []
+    has_metric = False
+    for comparison in comparisons:
+        kind, key, op, value = comparison.kind, comparison.key, comparison.op, comparison.value
+        if kind == "attribute":
+            if key == "status":
+                value = _status_value(op, value)
+            clauses.append(compare(_LOGGED_MODEL_ATTRIBUTES[key], op, value))
+        elif kind == "metric":
+            has_metric = True
+            point, latest = _latest_model_metric(key, datasets)
+            clauses.append(sa.exists().where(*latest, compare(point.c.value, op, value)))
+        else:
+            table = _LOGGED_MODEL_KEYED[kind]
+            clauses.append(sa.exists().where(table.c.model_id == LM.c.model_id, table.c.key == key,
+                                             compare(table.c.value, op, value)))
+    if datasets and not has_metric:
+        # As in MLflow: with datasets and no metric clause, keep models with any metric on them.
+        clauses.append(sa.exists().where(LMM.c.model_id == LM.c.model_id, *_on_datasets(LMM, datasets)))
+    return clauses
+
+
+def logged_model_order_clauses(ordering: Sequence[search.OrderBy]) -> list[Any]:
+    """ORDER BY for logged models, NULLs last; ties broken by creation_timestamp DESC, model_id."""
+    clauses: list[Any] = []
+    for order in ordering:
+        if order.kind == "attribute":
+            clauses += _nulls_last(_LOGGED_MODEL_ATTRIBUTES[order.key], order.ascending)
+            continue
+        datasets = [(order.dataset_name, order.dataset_digest)] if order.dataset_name else []
+        point = LMM.alias()
+        latest = (sa.select(point.c.value)
+                  .where(point.c.model_id == LM.c.model_id, point.c.key == order.key, *_on_datasets(point, datasets))
+                  .order_by(point.c.timestamp.desc(), point.c.step.desc()).limit(1).scalar_subquery())
+        clauses += _nulls_last(latest, order.ascending)
+    if not any(o.kind == "attribute" and o.key == "creation_timestamp" for o in ordering):
+        clauses.append(LM.c.creation_timestamp.desc())
+    clauses.append(LM.c.model_id.asc())
     return clauses
 
 

@@ -9,12 +9,13 @@ from typing import Sequence
 import sqlalchemy as sa
 
 from runyard import search, validation
-from runyard.entities import DatasetInput, LifecycleStage, Metric, PagedList, Param, RunTag
+from runyard.entities import DatasetInput, LifecycleStage, LoggedModelInput, Metric, PagedList, Param, RunTag
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from runyard.memory import gc_paused
 from runyard.stores.sql import schema
 from runyard.stores.sql.engine import Database, Tx
 from runyard.stores.sql.filters import check_max_results
+from runyard.stores.sql.logged_model_reads import MAX_MODEL_ID_LENGTH, checked_model_ids, require_models
 from runyard.stores.sql.run_reads import loaded_value, stored_value
 from runyard.stores.sql.statements import Statements
 
@@ -51,6 +52,15 @@ def _history(key: str, rows: list[tuple], kind: str) -> list[Metric]:
         return [new(Metric, (key, nan if v is None else v, t, s, None, None, None, None)) for v, t, s in rows]
 
 
+def _model_metric_row(run_id: str, metric: Metric, value: float | None) -> tuple:
+    """A ``logged_model_metrics`` row (``MODEL_METRIC_COLUMNS`` order) for a point logged with a model_id."""
+    model_id, dataset_name, dataset_digest = metric[7], metric[5], metric[6]
+    validation.validate_length(model_id, MAX_MODEL_ID_LENGTH, "metric model_id", required=True)
+    validation.validate_length(dataset_name, validation.MAX_DATASET_NAME_LENGTH, "metric dataset_name")
+    validation.validate_length(dataset_digest, validation.MAX_DATASET_DIGEST_LENGTH, "metric dataset_digest")
+    return (model_id, metric[0], metric[2], metric[3], run_id, value, dataset_name or None, dataset_digest or None)
+
+
 class RunLoggingMixin:
     db: Database
     sql: Statements
@@ -68,17 +78,21 @@ class RunLoggingMixin:
     def log_metric(self, run_id: str, metric: Metric) -> None:
         self.log_batch(run_id, metrics=(metric,))
 
-    def _metric_rows(self, run_id: str, metrics: Sequence[Metric]) -> tuple[list[tuple], list[tuple]]:
-        """History rows and one latest-value row per key. The common case (a float or int
-        value, int64 step and timestamp, a key seen before) is checked inline: this loop runs
-        for every point logged; anything else goes through the full validator."""
+    def _metric_rows(self, run_id: str, metrics: Sequence[Metric]) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        """History rows, one latest-value row per key, and rows for points logged with a model_id.
+        The common case (a float or int value, int64 step and timestamp, a key seen before) is
+        checked inline: this loop runs for every point logged; anything else goes through the
+        full validator."""
         mysql = self.db.kind == "mysql"
         known = validation.known_keys("metric name")
         rows = []
+        model_rows = []
         latest: dict[str, tuple] = {}
         for metric in metrics:
             if type(metric) is not Metric:
-                metric = Metric(metric.key, metric.value, metric.timestamp, metric.step)
+                metric = Metric(metric.key, metric.value, metric.timestamp, metric.step, None,
+                                getattr(metric, "dataset_name", None), getattr(metric, "dataset_digest", None),
+                                getattr(metric, "model_id", None))
             key, value, timestamp, step = metric[0], metric[1], metric[2], metric[3]
             kind = type(value)
             if not ((kind is float or kind is int) and type(timestamp) is int and type(step) is int
@@ -94,10 +108,12 @@ class RunLoggingMixin:
                     value = stored_value(value, "mysql")
                 rows.append((run_id, key, value, 0, timestamp, step))
                 row = (run_id, key, value, timestamp, step)
+            if metric[7]:
+                model_rows.append(_model_metric_row(run_id, metric, row[2]))
             best = latest.get(key)
             if best is None or _newer(row, best):
                 latest[key] = row
-        return rows, list(latest.values())
+        return rows, list(latest.values()), model_rows
 
     @staticmethod
     def _param_rows(params: Sequence[Param]) -> dict[str, str]:
@@ -133,7 +149,7 @@ class RunLoggingMixin:
         tags: Sequence[RunTag] = (),
     ) -> None:
         validation.validate_batch_sizes(metrics, params, tags)
-        metric_rows, latest_rows = self._metric_rows(run_id, metrics)
+        metric_rows, latest_rows, model_rows = self._metric_rows(run_id, metrics)
         wanted_params = self._param_rows(params)
         tag_rows = {validation.validate_key(t.key, "tag key"): validation.tag_value(t.key, t.value) for t in tags}
         for attempt in range(3):
@@ -144,6 +160,8 @@ class RunLoggingMixin:
                         self._log_params(tx, run_id, wanted_params)
                     self.sql.metrics.write(tx, metric_rows)
                     self.sql.latest_metrics.write(tx, latest_rows)
+                    if model_rows:
+                        self.sql.model_metrics.write(tx, model_rows)
                     self.sql.tags.write(tx, [(run_id, k, v) for k, v in tag_rows.items()])
                     if RUN_NAME_TAG in tag_rows:
                         tx.execute(R.update().where(R.c.run_uuid == run_id).values(name=tag_rows[RUN_NAME_TAG]))
@@ -182,13 +200,23 @@ class RunLoggingMixin:
             rows = rows[offset:]
         return PagedList(_history(metric_key, rows, self.db.kind), token)
 
-    def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
+    def log_inputs(
+        self,
+        run_id: str,
+        datasets: Sequence[DatasetInput] | None = None,
+        models: Sequence[LoggedModelInput | str] | None = None,
+    ) -> None:
         checked = [self._checked_input(item) for item in datasets or ()]
+        model_ids = checked_model_ids(models or (), "models")
         with self.db.transaction(write=True) as tx:
             self._require_active_run(tx, run_id)
-            experiment_id = tx.query(sa.select(R.c.experiment_id).where(R.c.run_uuid == run_id))[0][0]
-            for item in checked:
-                self._log_one_input(tx, run_id, experiment_id, item)
+            if checked:
+                experiment_id = tx.query(sa.select(R.c.experiment_id).where(R.c.run_uuid == run_id))[0][0]
+                for item in checked:
+                    self._log_one_input(tx, run_id, experiment_id, item)
+            if model_ids:
+                require_models(tx, model_ids)
+                self.sql.model_inputs.write(tx, [(run_id, model_id) for model_id in model_ids])
 
     @staticmethod
     def _checked_input(item: DatasetInput) -> DatasetInput:

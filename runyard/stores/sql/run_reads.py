@@ -13,10 +13,13 @@ from runyard.entities import (
     DatasetInput,
     InputTag,
     Metric,
+    ModelInput,
+    ModelOutput,
     Run,
     RunData,
     RunInfo,
     RunInputs,
+    RunOutputs,
     RunTable,
 )
 from runyard.memory import gc_paused
@@ -122,14 +125,21 @@ def _load_runs(tx: Tx, run_ids: Sequence[str], with_inputs: bool) -> list[Run]:
         for run_id, key, value, timestamp, step in fetch_in(tx, "latest_metrics", metric_columns, LM.c.run_uuid, chunk):
             value = _NAN if value is None else (loaded_value(value, kind) if kind == "mysql" else value)
             metrics.setdefault(run_id, []).append(_new_metric(Metric, (key, value, timestamp, step, None, None, None, None)))
-    inputs = load_dataset_inputs(tx, [row[0] for row in rows]) if with_inputs else {}
-    empty_inputs = RunInputs()
+    found = [row[0] for row in rows]
+    inputs = load_dataset_inputs(tx, found) if with_inputs else {}
+    model_inputs, model_outputs = load_model_links(tx, found) if with_inputs else ({}, {})
+    empty_inputs, empty_outputs = RunInputs(), RunOutputs()
     runs: dict[str, Run] = {}
     for row in rows:
         info = run_info_from_row(row)
-        points = metrics.get(info.run_id, ())
+        run_id = info.run_id
+        points = metrics.get(run_id, ())
         data = RunData({m.key: m.value for m in points}, _json(row[9]), _json(row[10]), tuple(points))
-        runs[info.run_id] = Run(info, data, inputs.get(info.run_id, empty_inputs))
+        run_inputs = inputs.get(run_id, empty_inputs)
+        if run_id in model_inputs:
+            run_inputs = RunInputs(run_inputs.dataset_inputs, model_inputs[run_id])
+        outputs = RunOutputs(model_outputs[run_id]) if run_id in model_outputs else empty_outputs
+        runs[run_id] = Run(info, data, run_inputs, outputs)
     return [runs[run_id] for run_id in run_ids if run_id in runs]
 
 
@@ -191,3 +201,22 @@ def load_dataset_inputs(tx: Tx, run_ids: list[str]) -> dict[str, RunInputs]:
             found.setdefault(run_id, []).append((name, DatasetInput(dataset, tuple(tag_map.get(input_id, ())))))
     return {run_id: RunInputs(tuple(item for _, item in sorted(items, key=lambda pair: pair[0])))
             for run_id, items in found.items()}
+
+
+def load_model_links(
+    tx: Tx, run_ids: list[str]
+) -> tuple[dict[str, tuple[ModelInput, ...]], dict[str, tuple[ModelOutput, ...]]]:
+    """Logged models the runs used and produced, by run id (runs without any are left out)."""
+    RMI, RMO = schema.run_model_inputs, schema.run_model_outputs
+    inputs: dict[str, list[ModelInput]] = {}
+    outputs: dict[str, list[ModelOutput]] = {}
+    for chunk in _chunks(run_ids):
+        for run_id, model_id in fetch_in(tx, "run_model_inputs", (RMI.c.run_uuid, RMI.c.model_id), RMI.c.run_uuid,
+                                         chunk, refine=lambda q: q.order_by(RMI.c.run_uuid, RMI.c.model_id)):
+            inputs.setdefault(run_id, []).append(ModelInput(model_id))
+        for run_id, model_id, step in fetch_in(
+                tx, "run_model_outputs", (RMO.c.run_uuid, RMO.c.model_id, RMO.c.step), RMO.c.run_uuid, chunk,
+                refine=lambda q: q.order_by(RMO.c.run_uuid, RMO.c.step, RMO.c.model_id)):
+            outputs.setdefault(run_id, []).append(ModelOutput(model_id, step))
+    return ({run_id: tuple(items) for run_id, items in inputs.items()},
+            {run_id: tuple(items) for run_id, items in outputs.items()})

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_logged_models"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -180,6 +180,96 @@ input_tags = Table(
     Column("name", String(255), nullable=False),
     Column("value", String(500), nullable=False),
     PrimaryKeyConstraint("input_uuid", "name"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+
+# MLflow 3 logged models (revision 0002). Listing an experiment's models newest first is the
+# default search; name and source run are what the client filters on to resolve runs:/ URIs.
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("model_id", String(36), primary_key=True),
+    Column("experiment_id", Integer, nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("artifact_location", Text, nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("lifecycle_stage", String(32), nullable=False),
+    Column("model_type", String(500), nullable=True),
+    Column("source_run_id", String(32), nullable=True),
+    Column("status_message", Text, nullable=True),
+    # Named by hand: the convention's name would pass MySQL's 64-character limit.
+    Index("ix_logged_models_listing", "experiment_id", "lifecycle_stage", "creation_timestamp", "model_id"),
+    Index(None, "experiment_id", "name"),
+    Index(None, "source_run_id"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# Tag values reach 100,000 characters (the registry writes version lists into mlflow.modelVersions),
+# past what MySQL's TEXT holds in utf8mb4.
+logged_model_tags = Table(
+    "logged_model_tags",
+    metadata,
+    Column("model_id", String(36), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", MediumText, nullable=True),
+    PrimaryKeyConstraint("model_id", "key"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+logged_model_params = Table(
+    "logged_model_params",
+    metadata,
+    Column("model_id", String(36), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("model_id", "key"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# Points logged with a model_id, besides their run's history (as MLflow keeps them). One point per
+# (model, key, timestamp, step, run), MLflow's key; NULL stands for NaN. The key's prefix serves
+# the "latest value of metric k for model m" lookups of searches.
+logged_model_metrics = Table(
+    "logged_model_metrics",
+    metadata,
+    Column("model_id", String(36), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("run_uuid", String(32), nullable=False),
+    Column("value", Double, nullable=True),
+    Column("dataset_name", String(500), nullable=True),
+    Column("dataset_digest", String(36), nullable=True),
+    PrimaryKeyConstraint("model_id", "key", "timestamp", "step", "run_uuid"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# Links between runs and logged models: models a run produced (``log_outputs``, with the step) and
+# models it used (``log_inputs(models=...)``).
+run_model_outputs = Table(
+    "run_model_outputs",
+    metadata,
+    Column("run_uuid", String(32), nullable=False),
+    Column("model_id", String(36), nullable=False),
+    Column("step", BigInteger, nullable=False),
+    PrimaryKeyConstraint("run_uuid", "model_id", "step"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+run_model_inputs = Table(
+    "run_model_inputs",
+    metadata,
+    Column("run_uuid", String(32), nullable=False),
+    Column("model_id", String(36), nullable=False),
+    PrimaryKeyConstraint("run_uuid", "model_id"),
     sqlite_with_rowid=False,
     **MYSQL_TABLE_OPTIONS,
 )

@@ -25,6 +25,8 @@ R = schema.runs
 METRIC_COLUMNS = ("run_uuid", "key", "value", "is_nan", "timestamp", "step")
 LATEST_COLUMNS = ("run_uuid", "key", "value", "timestamp", "step")
 KEYED_COLUMNS = ("run_uuid", "key", "value")
+# Table order: a multi-row statement binds its columns in the order the table declares them.
+MODEL_METRIC_COLUMNS = ("model_id", "key", "timestamp", "step", "run_uuid", "value", "dataset_name", "dataset_digest")
 _MAX_ROWS_PER_STATEMENT = 500
 
 
@@ -109,6 +111,14 @@ class Statements:
         self.latest_metrics = MultiRow(db, "upsert_latest", LM, LATEST_COLUMNS, _upsert_latest)
         self.params = MultiRow(db, "insert_params", P, KEYED_COLUMNS, lambda _db, stmt: stmt)
         self.tags = MultiRow(db, "upsert_tags", T, KEYED_COLUMNS, _upsert_tag)
+        # Points logged with a model_id; a point already there (MLflow's key) is kept, as in MLflow.
+        self.model_metrics = MultiRow(db, "insert_model_metrics", schema.logged_model_metrics,
+                                      MODEL_METRIC_COLUMNS, _ignore_duplicates)
+        # Run <-> model links; logging a link twice keeps one.
+        self.model_outputs = MultiRow(db, "insert_model_outputs", schema.run_model_outputs,
+                                      ("run_uuid", "model_id", "step"), _ignore_duplicates)
+        self.model_inputs = MultiRow(db, "insert_model_inputs", schema.run_model_inputs,
+                                     ("run_uuid", "model_id"), _ignore_duplicates)
         # Three plain columns: every extra text column (the key, say) costs the driver a string
         # decode per point, the largest part of reading a million-point history.
         value = sa.case((M.c.is_nan == 1, sa.null()), else_=M.c.value)
