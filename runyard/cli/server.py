@@ -66,7 +66,9 @@ def server(backend_store_uri, default_artifact_root, artifacts_destination, serv
     prepare_backend(settings)
     click.echo(f"runyard server on http://{host}:{port} (backend {redact(backend)}, "
                f"artifacts {redact(settings.artifacts_destination)}, {settings.workers} workers)", err=True)
-    run(settings)
+    status = run(settings)
+    if status:
+        raise SystemExit(status)
 
 
 ui = click.Command("ui", callback=server.callback, params=server.params, help=server.help,

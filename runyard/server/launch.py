@@ -51,23 +51,11 @@ def prepare_backend(settings: ServerSettings) -> None:
         database.dispose()
 
 
-def run(settings: ServerSettings) -> None:
-    """Serve until interrupted."""
-    import uvicorn
+def run(settings: ServerSettings) -> int:
+    """Serve until interrupted; the exit status."""
+    from runyard.server import entry, supervisor
+    from runyard.stores.factory import preload_tracking_store
 
+    preload_tracking_store(settings.backend_store_uri)  # imported once, shared by the forked workers
     config.set_env("SERVER_SETTINGS", settings.to_json())
-    uvicorn.run(
-        "runyard.server.entry:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers if settings.workers > 1 else None,
-        http="httptools",
-        loop="auto",
-        lifespan="on",
-        access_log=False,
-        log_level="warning",
-        timeout_keep_alive=30,
-        server_header=False,
-    )
-
+    return supervisor.serve(entry.app_from_environment, settings.host, settings.port, settings.workers)

@@ -38,6 +38,13 @@ def _load(target: str) -> type:
     return getattr(importlib.import_module(module_name), attr)
 
 
+def preload_tracking_store(uri: str) -> None:
+    """Import the store implementation for ``uri`` without opening it (before forking workers)."""
+    target = _TRACKING_IMPLEMENTATIONS.get(uris.scheme_of(uri))
+    if target is not None:
+        _load(target)
+
+
 def tracking_store_for(uri: str, default_artifact_root: str | None = None) -> TrackingStore:
     """The (cached, process-wide) tracking store for ``uri``."""
     key = (uri, default_artifact_root)
