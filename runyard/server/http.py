@@ -10,7 +10,7 @@ import json
 from typing import Any, Awaitable, Callable, Iterable
 from urllib.parse import parse_qsl
 
-from runyard.errors import RunyardException, http_status_for
+from runyard.errors import InvalidParameterValue, RunyardException, http_status_for
 
 Send = Callable[[dict], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict]]
@@ -48,7 +48,13 @@ class Request:
 
     def query_pairs(self) -> list[tuple[str, str]]:
         qs = self.query_string
-        return parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if qs else []
+        if not qs:
+            return []
+        try:
+            # Strict: invalid or overlong UTF-8 (%c0%ae) is refused, not turned into U+FFFD.
+            return parse_qsl(qs.decode("utf-8"), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidParameterValue("The query string is not valid percent-encoded UTF-8") from None
 
     def content_length(self) -> int | None:
         raw = self.headers.get(b"content-length")
@@ -66,18 +72,13 @@ class Request:
             raise BodyTooLarge(f"Request body of {declared} bytes exceeds the limit of {limit} bytes")
         chunks = []
         total = 0
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                raise RunyardException("Client disconnected", error_code="CANCELLED")
-            chunk = message.get("body", b"")
-            if chunk:
-                total += len(chunk)
-                if total > limit:
-                    raise BodyTooLarge(f"Request body exceeds the limit of {limit} bytes")
-                chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        async for chunk in self.stream():
+            total += len(chunk)
+            if total > limit:
+                raise BodyTooLarge(f"Request body exceeds the limit of {limit} bytes")
+            chunks.append(chunk)
+        if not chunks:
+            return b""
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def stream(self):
