@@ -95,7 +95,8 @@ def translate(exc: BaseException, action: str, path: str | None, bucket: str | N
         if code in _NOT_FOUND:
             return ResourceDoesNotExist(f"No artifact found{where}")
         if code == "NoSuchBucket":
-            return ResourceDoesNotExist(f"S3 bucket {bucket!r} does not exist" if bucket else "S3 bucket does not exist")
+            named = f" {bucket!r}" if bucket else ""
+            return ResourceDoesNotExist(f"S3 bucket{named} does not exist")
         if code == "NoSuchUpload":
             return ResourceDoesNotExist(f"The multipart upload{where} no longer exists (it was aborted)")
         if code in _DENIED:

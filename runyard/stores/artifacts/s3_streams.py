@@ -100,7 +100,8 @@ class S3ArtifactWriter(ArtifactWriter):
         number = len(self._parts) + 1
         if number > _MAX_PARTS:
             raise InvalidState(f"Artifact {self._rel!r} is too large for one S3 object ({_MAX_PARTS} parts)")
-        body = bytes(self._buffer[:size])
+        with memoryview(self._buffer) as view:  # one copy of the part, not two
+            body = bytes(view[:size])
         del self._buffer[:size]
         with s3_errors("upload a part of the artifact", self._rel, self._bucket):
             response = self._client.upload_part(
