@@ -23,6 +23,8 @@ from runyard.search import (
     parse_experiment_filter,
     parse_experiment_order_by,
     parse_filter,
+    parse_logged_model_filter,
+    parse_logged_model_order_by,
     parse_order_by,
     parse_run_filter,
     parse_run_order_by,
@@ -602,6 +604,37 @@ def test_bad_offsets_cannot_be_encoded(offset):
 
 
 # --- import cost --------------------------------------------------------------------------------
+
+# -- logged models -------------------------------------------------------------------------
+def test_logged_model_filter():
+    assert parse_logged_model_filter("name = 'm' AND creation_time > 5 AND metrics.acc >= 0.5") == [
+        Comparison("attribute", "name", "=", "m"),
+        Comparison("attribute", "creation_timestamp", ">", 5.0),
+        Comparison("metric", "acc", ">=", 0.5),
+    ]
+    assert parse_logged_model_filter("tags.`mlflow.user` LIKE 'a%' AND params.lr != '1'") == [
+        Comparison("tag", "mlflow.user", "LIKE", "a%"), Comparison("param", "lr", "!=", "1"),
+    ]
+    for bad in ("run_id = 'x'", "params.lr > '1'", "tags.t IS NULL", "datasets.name = 'd'"):
+        with pytest.raises(InvalidParameterValue, match="Invalid filter"):
+            parse_logged_model_filter(bad)
+
+
+def test_logged_model_order_by_objects():
+    assert parse_logged_model_order_by([
+        {"field_name": "metrics.acc", "ascending": False, "dataset_name": "val", "dataset_digest": "d"},
+        {"field_name": "creation_time"}, "name DESC",
+    ]) == [
+        OrderBy("metric", "acc", False, "val", "d"),
+        OrderBy("attribute", "creation_timestamp", True),
+        OrderBy("attribute", "name", False),
+    ]
+    assert parse_logged_model_order_by(None) == []
+    for bad in ([{"field_name": "tags.t"}], [{"field_name": "name", "ascending": 1}], [{"field_name": ""}],
+                [{"field_name": "metrics.a", "dataset_digest": "d"}], [{"field_name": "a b"}]):
+        with pytest.raises(InvalidParameterValue, match="order_by"):
+            parse_logged_model_order_by(bad)
+
 
 def test_import_is_light():
     code = (
