@@ -108,9 +108,13 @@ class RunyardApp:
                 return
             await self._dispatch(request, send)
         except RunyardException as exc:
+            if exc.error_code == "INTERNAL_ERROR":
+                # Store failures carry database detail (SQL, table names): logged, not sent.
+                _log.error("Internal error on %s %s: %s", request.method, request.path, exc)
+                exc = RunyardException("Internal server error; the server log has the details")
             await http.send_error(send, exc, request.extra_headers)
         except Exception:  # noqa: BLE001 - the one place that turns surprises into a 500
-            _log().exception("Unhandled error on %s %s", request.method, request.path)
+            _log.exception("Unhandled error on %s %s", request.method, request.path)
             await http.send_error(send, RunyardException("Internal server error"), request.extra_headers)
 
     def _admit(self, request: http.Request) -> bool:
@@ -207,6 +211,9 @@ def _require_json(request: http.Request) -> None:
         )
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _parse_json(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw)
@@ -214,8 +221,17 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
             data = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("Malformed JSON in the request body") from None
+    except RecursionError:
+        raise BadRequest("The JSON in the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object")
+    if _SURROGATE_ESCAPE.search(raw):
+        # A lone surrogate escape ("\\ud800") decodes to a str that no database or response can
+        # encode; paired ones are already combined by the parser, so what remains is refused.
+        try:
+            json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise BadRequest("The request body contains an unpaired UTF-16 surrogate escape") from None
     return data
 
 
