@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import posixpath
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from runyard.errors import InvalidParameterValue, NotImplementedFeature
 from runyard.server import http
@@ -23,8 +23,21 @@ async def _in_thread(fn, *args):
 
 
 def _path_from(request: http.Request) -> str:
+    """The artifact path after the prefix, as the client sent it below the destination.
+
+    ``scope["path"]`` is already percent-decoded by the server, which turns invalid UTF-8 (the
+    overlong ``%c0%ae`` of old traversal filters) into U+FFFD; the raw path is checked so that
+    such a request is refused instead of naming a file of replacement characters.
+    """
+    raw_path = request.scope.get("raw_path")
+    if raw_path:
+        try:
+            unquote(raw_path.decode("latin-1"), errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidParameterValue("Invalid path: percent-encoding does not decode to valid UTF-8") from None
     raw = request.path[len(ARTIFACTS_PREFIX):]
-    return raw.lstrip("/") if raw.startswith("/") else raw
+    # Only the separator after the prefix goes: '//etc/passwd' stays absolute, and is refused.
+    return raw[1:] if raw.startswith("/") else raw
 
 
 async def handle(ctx: Context, request: http.Request, send: http.Send) -> None:

@@ -66,7 +66,10 @@ class ArtifactRoots:
     def check_client_location(self, location: str) -> None:
         """Refuse an experiment ``artifact_location`` that names a server-local path outside the roots."""
         if location.startswith(_PROXY_SCHEME):
-            _proxy_relative(location)
+            try:
+                _proxy_relative(location)
+            except InvalidParameterValue as exc:
+                raise InvalidParameterValue(f"Invalid artifact_location {location!r}: {exc.message}") from None
             return
         if not uris.is_local_uri(location):
             return  # remote object-store URIs are metadata; the server never connects to them
