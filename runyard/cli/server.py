@@ -26,7 +26,7 @@ def _options(fn):
                      help="Proxy artifact uploads and downloads through this server."),
         click.option("--artifacts-only", is_flag=True, help="Serve only the artifact proxy."),
         click.option("-h", "--host", default="127.0.0.1", show_default=True),
-        click.option("-p", "--port", default=5000, show_default=True, type=int),
+        click.option("-p", "--port", default=5000, show_default=True, type=click.IntRange(0, 65535)),
         click.option("-w", "--workers", default=None, type=click.IntRange(1, 64),
                      help="Worker processes (default 2)."),
         click.option("--allowed-hosts", help="Extra Host names to answer (comma-separated; '*' for any). "

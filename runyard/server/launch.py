@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from runyard import config, uris
+from runyard.errors import InvalidParameterValue
 from runyard.server.settings import DEFAULT_MAX_REQUEST_BYTES, DEFAULT_WORKERS, ServerSettings, absolute_destination
 
 
@@ -38,8 +39,16 @@ def build_settings(*, backend_store_uri: str, default_artifact_root: str | None 
 
 
 def prepare_backend(settings: ServerSettings) -> None:
-    """Create or migrate the database once, before any worker starts."""
-    if settings.artifacts_only or not uris.is_sql_uri(settings.backend_store_uri):
+    """Check the backend URI and create or migrate the database once, before any worker starts."""
+    if settings.artifacts_only:
+        return
+    if not uris.is_sql_uri(settings.backend_store_uri):
+        # Refused here, once, rather than by every worker as it starts (and restarts).
+        if not uris.is_http_uri(settings.backend_store_uri):
+            raise InvalidParameterValue(
+                f"Unsupported --backend-store-uri {settings.backend_store_uri!r}: expected sqlite:///<path>, "
+                "postgresql://... or mysql://..."
+            )
         return
     from runyard.stores.sql import migrate
     from runyard.stores.sql.engine import Database

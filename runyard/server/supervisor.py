@@ -8,6 +8,7 @@ share the imported code's memory pages.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -18,10 +19,12 @@ from typing import Callable
 import uvicorn
 
 from runyard.diagnostics import get_logger
+from runyard.errors import InvalidParameterValue
 
 _log = get_logger(__name__)
 CRASH_WINDOW_SECONDS = 10.0
 MAX_CRASHES_IN_WINDOW = 5
+_PR_SET_PDEATHSIG = 1
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -30,7 +33,11 @@ def bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if family == socket.AF_INET6:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise InvalidParameterValue(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -47,6 +54,15 @@ def _run_worker(app_factory: Callable[[], object], sock: socket.socket) -> None:
     uvicorn.Server(uvicorn_config(app_factory)).run(sockets=[sock])
 
 
+def _die_with(parent: int) -> None:
+    """Have the kernel stop this worker when the supervisor dies (SIGKILL, OOM killer), so that
+    orphaned workers do not keep the port and serve with nobody watching them."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the supervisor died before the line above took effect
+        os._exit(0)
+
+
 def serve(app_factory: Callable[[], object], host: str, port: int, workers: int) -> int:
     """Serve until SIGINT/SIGTERM; returns the exit status."""
     sock = bind(host, port)
@@ -54,6 +70,7 @@ def serve(app_factory: Callable[[], object], host: str, port: int, workers: int)
         _run_worker(app_factory, sock)
         return 0
     children: set[int] = set()
+    parent = os.getpid()
     stopping = False
     crashes: list[float] = []
 
@@ -62,11 +79,12 @@ def serve(app_factory: Callable[[], object], host: str, port: int, workers: int)
         if pid == 0:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            _die_with(parent)
             status = 0
             try:
                 _run_worker(app_factory, sock)
             except BaseException:  # noqa: BLE001 - a worker reports and exits, the parent decides
-                _log().exception("runyard worker failed")
+                _log.exception("runyard worker failed")
                 status = 1
             finally:
                 sys.stdout.flush()
