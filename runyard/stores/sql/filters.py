@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 
 from runyard import search
+from runyard.validation import validate_max_results
 from runyard.entities import LoggedModelStatus
 from runyard.errors import InvalidParameterValue
 from runyard.stores.sql import schema
@@ -230,17 +231,9 @@ def logged_model_order_clauses(ordering: Sequence[search.OrderBy]) -> list[Any]:
     return clauses
 
 
-def check_max_results(max_results: Any, limit: int) -> int:
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results <= 0:
-        raise InvalidParameterValue(f"Invalid max_results {max_results!r}: must be a positive integer")
-    if max_results > limit:
-        raise InvalidParameterValue(f"Invalid max_results {max_results}: it must be at most {limit}")
-    return max_results
-
-
 def paginate(tx: Tx, query: sa.Select, max_results: int, page_token: str | None, limit: int) -> tuple[list, str | None]:
     """First column of one page of ``query`` and the token of the next page (None at the end)."""
-    max_results = check_max_results(max_results, limit)
+    max_results = validate_max_results(max_results, limit)
     offset = search.decode_page_token(page_token)
     rows = tx.query(query.limit(max_results + 1).offset(offset))
     ids = [row[0] for row in rows[:max_results]]

@@ -14,7 +14,6 @@ from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from runyard.memory import gc_paused
 from runyard.stores.sql import schema
 from runyard.stores.sql.engine import Database, Tx
-from runyard.stores.sql.filters import check_max_results
 from runyard.stores.sql.logged_model_reads import MAX_MODEL_ID_LENGTH, checked_model_ids, require_models
 from runyard.stores.sql.run_reads import loaded_value, stored_value
 from runyard.stores.sql.statements import Statements
@@ -192,7 +191,7 @@ class RunLoggingMixin:
         offset = search.decode_page_token(page_token)
         token = None
         if max_results is not None:
-            check_max_results(max_results, limit=2**31 - 1)
+            validation.validate_max_results(max_results, limit=2**31 - 1)
             if offset + max_results < len(rows):
                 token = search.encode_page_token(offset + max_results)
             rows = rows[offset:offset + max_results]
