@@ -165,7 +165,20 @@ class RunyardApp:
             else:
                 await artifact_proxy.multipart_unsupported(self.context, request, send)
             return
+        allowed = self._methods_for(path)
+        if allowed:
+            request.extra_headers.append((b"allow", ", ".join(sorted(allowed)).encode()))
+            await http.send_bytes(send, 405, b"Method Not Allowed", b"text/plain; charset=utf-8",
+                                  request.extra_headers)
+            return
         await http.send_bytes(send, 404, b"Not Found", b"text/plain; charset=utf-8", request.extra_headers)
+
+    def _methods_for(self, path: str) -> set[str]:
+        """Methods some route serves at ``path`` (for a 405 instead of a 404)."""
+        methods = {method for (method, known) in self._static if known == path}
+        methods.update(method for (method, known) in self._raw if known == path)
+        methods.update(method for method, regex, _ in self._patterned if regex.match(path))
+        return methods
 
     def _match(self, request: http.Request) -> Route | None:
         for method, regex, route in self._patterned:

@@ -149,8 +149,8 @@ def _scalar(field: str, kind: Any, value: Any) -> Any:
     if kind is str:
         if isinstance(value, str):
             return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            # Proto's JSON parser accepts numbers for string fields such as experiment_id.
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+            # Clients send ids such as experiment_id as numbers; a float ("1e999") is no id.
             return str(value)
     elif kind is int:
         if isinstance(value, int) and not isinstance(value, bool):

@@ -197,3 +197,18 @@ def test_no_traceback_in_an_internal_error(client: AsgiDriver, server_env: Serve
         assert marker not in response.text
     # and the server keeps answering
     assert client.get("/health").status == 200
+
+
+@pytest.mark.parametrize("name", [b"1e999999", b"1.5", b"-1e400"])
+def test_non_integer_numbers_are_no_names(client: AsgiDriver, name: bytes) -> None:
+    response = client.request("POST", "/api/2.0/mlflow/experiments/create", body=b'{"name": ' + name + b"}",
+                              headers={"content-type": "application/json"})
+    assert response.status == 400 and "'name'" in response.json()["message"]
+
+
+def test_known_path_with_the_wrong_method_is_405(client: AsgiDriver) -> None:
+    response = client.request("DELETE", "/api/2.0/mlflow/runs/get")
+    assert response.status == 405 and response.header("allow") == "GET"
+    model = client.request("PUT", "/api/2.0/mlflow/logged-models/m-123")
+    assert model.status == 405 and set(model.header("allow").split(", ")) == {"DELETE", "GET", "PATCH"}
+    assert client.request("GET", "/api/2.0/mlflow/no-such-route").status == 404
