@@ -8,7 +8,7 @@ from runyard.entities import LoggedModelParameter, LoggedModelStatus, LoggedMode
 from runyard.server.artifact_proxy import list_run_artifacts
 from runyard.server.context import Context
 from runyard.server.tracking_handlers import _run_id, handles
-from runyard.wire import codec_models
+from runyard.wire import codec, codec_models
 
 
 @handles("ListArtifacts")
@@ -58,7 +58,7 @@ def search_logged_models(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
         order_by=msg.get("order_by") or None,
         page_token=msg.get("page_token") or None,
     )
-    body: dict[str, Any] = {"models": [codec_models.encode_logged_model(m) for m in page]}
+    body = codec.put_list({}, "models", [codec_models.encode_logged_model(m) for m in page])
     if page.token:
         body["next_page_token"] = page.token
     return body

@@ -64,7 +64,7 @@ def search_experiments(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
         order_by=msg.get("order_by"),
         page_token=msg.get("page_token"),
     )
-    body: dict[str, Any] = {"experiments": [codec.encode_experiment(e) for e in page]}
+    body = codec.put_list({}, "experiments", [codec.encode_experiment(e) for e in page])
     if page.token:
         body["next_page_token"] = page.token
     return body
@@ -121,7 +121,10 @@ def create_run(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
         tags=_tags(msg.get("tags")),
         run_name=msg.get("run_name") or None,
     )
-    return {"run": codec.encode_run(run)}
+    body = codec.encode_run(run)
+    if not body["outputs"]:
+        del body["outputs"]  # MLflow's create answer has no outputs; its get answer has them, empty
+    return {"run": body}
 
 
 @handles("UpdateRun")
@@ -158,7 +161,7 @@ def search_runs(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
         order_by=msg.get("order_by"),
         page_token=msg.get("page_token"),
     )
-    body: dict[str, Any] = {"runs": [codec.encode_run(r) for r in page]}
+    body = codec.put_list({}, "runs", [codec.encode_run(r) for r in page])
     if page.token:
         body["next_page_token"] = page.token
     return body
@@ -230,7 +233,7 @@ def get_metric_history(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
             f"Invalid value {max_results} for parameter 'max_results' supplied: it must be positive"
         )
     page = ctx.tracking.get_metric_history(_run_id(msg), msg["metric_key"], max_results, msg.get("page_token"))
-    body: dict[str, Any] = {"metrics": [codec.encode_metric(m) for m in page]}
+    body = codec.put_list({}, "metrics", [codec.encode_metric(m) for m in page])
     if page.token:
         body["next_page_token"] = page.token
     return body
@@ -253,7 +256,7 @@ def get_metric_history_bulk_interval(ctx: Context, msg: dict[str, Any]) -> dict[
                   if start is None or start <= m.step <= end]
         for m in _sample_by_step(points, max_results):
             out.append(codec.encode_metric(m._replace(run_id=run_id), with_run_id=True))
-    return {"metrics": out}
+    return codec.put_list({}, "metrics", out)
 
 
 def _sample_by_step(points: list[Metric], max_results: int) -> list[Metric]:

@@ -1,7 +1,8 @@
 """Entities <-> MLflow JSON (as the server emits it and the REST store reads it).
 
-int64 fields are JSON numbers, enums are names, unset fields are left out, and non-finite metric
-values are the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` (what MLflow emits).
+int64 fields are JSON numbers, enums are names, unset fields and empty lists are left out (proto
+JSON has no empty repeated fields), and non-finite metric values are the strings ``"NaN"``,
+``"Infinity"`` and ``"-Infinity"`` (what MLflow emits).
 """
 
 from __future__ import annotations
@@ -50,17 +51,30 @@ def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
+def put_list(body: dict[str, Any], key: str, items: list[Any]) -> dict[str, Any]:
+    """``body`` with ``key`` set to ``items`` unless it is empty (MLflow leaves empty lists out)."""
+    if items:
+        body[key] = items
+    return body
+
+
+# MLflow 3 servers without workspaces name every experiment's workspace "default".
+DEFAULT_WORKSPACE = "default"
+
+
 # -- experiments ----------------------------------------------------------------------------------
 def encode_experiment(e: Experiment) -> dict[str, Any]:
-    return _drop_none({
+    body = _drop_none({
         "experiment_id": e.experiment_id,
         "name": e.name,
         "artifact_location": e.artifact_location,
         "lifecycle_stage": e.lifecycle_stage,
         "last_update_time": e.last_update_time,
         "creation_time": e.creation_time,
-        "tags": encode_tags(e.tags),
     })
+    put_list(body, "tags", encode_tags(e.tags))
+    body["workspace"] = DEFAULT_WORKSPACE
+    return body
 
 
 def decode_experiment(d: Mapping[str, Any]) -> Experiment:
@@ -132,11 +146,11 @@ def decode_run_info(d: Mapping[str, Any]) -> RunInfo:
 
 def encode_dataset_input(di: DatasetInput) -> dict[str, Any]:
     ds = di.dataset
-    return {
-        "tags": [{"key": t.key, "value": t.value} for t in di.tags],
-        "dataset": _drop_none({"name": ds.name, "digest": ds.digest, "source_type": ds.source_type,
-                               "source": ds.source, "schema": ds.schema, "profile": ds.profile}),
-    }
+    body: dict[str, Any] = {}
+    put_list(body, "tags", [{"key": t.key, "value": t.value} for t in di.tags])
+    body["dataset"] = _drop_none({"name": ds.name, "digest": ds.digest, "source_type": ds.source_type,
+                                  "source": ds.source, "schema": ds.schema, "profile": ds.profile})
+    return body
 
 
 def decode_dataset_input(d: Mapping[str, Any]) -> DatasetInput:
@@ -151,16 +165,11 @@ def encode_run(run: Run) -> dict[str, Any]:
     metrics = data.metric_objects or tuple(
         Metric(k, v, 0, 0) for k, v in data.metrics.items()
     )
-    body: dict[str, Any] = {
-        "info": encode_run_info(run.info),
-        "data": {
-            "metrics": [encode_metric(m) for m in metrics],
-            "params": encode_tags(data.params),
-            "tags": encode_tags(data.tags),
-        },
-        "inputs": {},
-        "outputs": {},
-    }
+    encoded_data: dict[str, Any] = {}
+    put_list(encoded_data, "metrics", [encode_metric(m) for m in metrics])
+    put_list(encoded_data, "params", encode_tags(data.params))
+    put_list(encoded_data, "tags", encode_tags(data.tags))
+    body: dict[str, Any] = {"info": encode_run_info(run.info), "data": encoded_data, "inputs": {}, "outputs": {}}
     if run.inputs.dataset_inputs:
         body["inputs"]["dataset_inputs"] = [encode_dataset_input(di) for di in run.inputs.dataset_inputs]
     if run.inputs.model_inputs:

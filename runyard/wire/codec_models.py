@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from runyard.entities import LoggedModel, LoggedModelStatus
-from runyard.wire.codec import decode_metric, decode_tags, encode_metric, encode_tags
+from runyard.wire.codec import decode_metric, decode_tags, encode_metric, encode_tags, put_list
 
 
 def encode_logged_model(model: LoggedModel) -> dict[str, Any]:
@@ -17,8 +17,8 @@ def encode_logged_model(model: LoggedModel) -> dict[str, Any]:
         "last_updated_timestamp_ms": model.last_updated_timestamp,
         "artifact_uri": model.artifact_location,
         "status": LoggedModelStatus.to_wire(model.status),
-        "tags": encode_tags(model.tags),
     }
+    put_list(info, "tags", encode_tags(model.tags))
     if model.model_type:
         info["model_type"] = model.model_type
     if model.source_run_id:
