@@ -110,7 +110,22 @@ async def send_bytes(send: Send, status: int, body: bytes, content_type: bytes =
     await send({"type": "http.response.body", "body": body})
 
 
+try:
+    import orjson
+
+    fast_loads = orjson.loads
+    _fast_dumps = orjson.dumps
+except ImportError:  # pragma: no cover - orjson is a dependency; keep working without it
+    fast_loads = json.loads
+    _fast_dumps = None
+
+
 def dump_json(obj: Any) -> bytes:
+    if _fast_dumps is not None:
+        try:
+            return _fast_dumps(obj)
+        except TypeError:  # e.g. an integer beyond 64 bits
+            pass
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -198,13 +198,10 @@ def delete_tag(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 @handles("LogBatch")
 def log_batch(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     run_id = _run_id(msg)
-    metrics = []
-    for i, m in enumerate(msg.get("metrics") or ()):
-        for field in ("key", "value", "timestamp"):
-            if field not in m:
-                raise InvalidParameterValue(f"Missing value for required parameter 'metrics[{i}].{field}'.")
-        metrics.append(Metric(m["key"], m["value"], m["timestamp"], m.get("step", 0), run_id,
-                              m.get("dataset_name"), m.get("dataset_digest"), m.get("model_id")))
+    # The message decoder has checked each point's fields and types.
+    metrics = [Metric(m["key"], m["value"], m["timestamp"], m.get("step", 0), run_id,
+                      m.get("dataset_name"), m.get("dataset_digest"), m.get("model_id"))
+               for m in msg.get("metrics") or ()]
     params = [Param(p.get("key", ""), p.get("value", "")) for p in msg.get("params") or ()]
     ctx.tracking.log_batch(run_id, metrics=metrics, params=params, tags=_tags(msg.get("tags")))
     return {}

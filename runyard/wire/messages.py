@@ -48,7 +48,7 @@ LOGGED_MODEL_STATUS = Enum(
 
 KEY_VALUE = {"key": str, "value": str}
 METRIC = {
-    "key": str, "value": float, "timestamp": int, "step": int,
+    "key!": str, "value!": float, "timestamp!": int, "step": int,
     "dataset_name": str, "dataset_digest": str, "model_id": str, "run_id": str,
 }
 DATASET = {"name!": str, "digest!": str, "source_type!": str, "source!": str, "schema": str, "profile": str}
@@ -202,7 +202,7 @@ def _type_name(kind: Any) -> str:
 
 def _decode(prefix: str, compiled, data: Any) -> dict[str, Any]:
     fields, required = compiled
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise InvalidParameterValue(f"Invalid value {_short(data)} for '{prefix.rstrip('.') or 'request'}': "
                                     "expected a JSON object")
     out: dict[str, Any] = {}
@@ -234,9 +234,80 @@ def _decode(prefix: str, compiled, data: Any) -> dict[str, Any]:
     return out
 
 
+class _NotPlain(Exception):
+    """The fast path met something it does not decide on; the full decoder takes over."""
+
+
+_INT64 = 2**63
+
+
+def _fast_value(kind: Any, value: Any) -> Any:
+    vtype = type(value)
+    if kind is str:
+        if vtype is str:
+            return value
+    elif kind is float:
+        if vtype is float:
+            return value
+        if vtype is int:
+            return float(value)
+    elif kind is int:
+        if vtype is int and -_INT64 <= value < _INT64:
+            return value
+    elif vtype is dict and type(kind) is tuple:
+        return _fast(kind, value)
+    raise _NotPlain
+
+
+def _fast(compiled, data: dict) -> dict[str, Any]:
+    """Decode well-formed JSON (exact types, nothing missing) without building any field names;
+    1,000-point batches spend most of their decoding time on those otherwise."""
+    fields, required = compiled
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        found = fields.get(key)
+        if found is None or value is None:
+            continue
+        name, kind = found
+        vtype = type(value)
+        # The common cases inline; everything else through _fast_value.
+        if kind is str and vtype is str:
+            pass
+        elif kind is float and vtype is float:
+            pass
+        elif kind is int and vtype is int and -_INT64 <= value < _INT64:
+            pass
+        elif type(kind) is list:
+            if vtype is not list or len(value) > MAX_REPEATED:
+                raise _NotPlain
+            item_kind = kind[0]
+            if type(item_kind) is tuple:
+                value = [_fast(item_kind, item) if type(item) is dict else _fast_value(item_kind, item)
+                         for item in value]
+            else:
+                value = [_fast_value(item_kind, item) for item in value]
+        else:
+            value = _fast_value(kind, value)
+        if name in out:
+            raise _NotPlain
+        out[name] = value
+    for name in required:
+        if name not in out or (out[name] == "" and name != "value"):
+            raise _NotPlain
+    return out
+
+
 def decode(message: str, data: Any) -> dict[str, Any]:
     """Decode a JSON request body (already parsed) for ``message``."""
-    return _decode("", _compiled(MESSAGES[message]), {} if data is None else data)
+    compiled = _compiled(MESSAGES[message])
+    if data is None:
+        data = {}
+    if type(data) is dict:
+        try:
+            return _fast(compiled, data)
+        except _NotPlain:
+            pass  # the full decoder accepts what it can and names the field it cannot
+    return _decode("", compiled, data)
 
 
 def query_data(message: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
