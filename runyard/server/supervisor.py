@@ -47,6 +47,7 @@ def uvicorn_config(app_factory: Callable[[], object]) -> uvicorn.Config:
     return uvicorn.Config(
         app_factory, factory=True, http="httptools", loop="auto", lifespan="on", access_log=False,
         log_level="warning", timeout_keep_alive=30, server_header=False, date_header=False,
+        proxy_headers=False,  # client addresses are not used; skip the per-request middleware
     )
 
 

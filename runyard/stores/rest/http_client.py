@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import random
 import threading
+import time
 from typing import Any, BinaryIO
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import urllib3
 from urllib3.util.retry import Retry
@@ -22,6 +24,7 @@ from runyard import config
 from runyard.errors import (
     BadRequest,
     EndpointNotFound,
+    InvalidParameterValue,
     PermissionDenied,
     RequestLimitExceeded,
     RunyardException,
@@ -29,6 +32,7 @@ from runyard.errors import (
     Unauthenticated,
     from_error_code,
 )
+from runyard.stores.rest.json_connection import JsonConnection, NoResponse, NotSent, tls_context
 from runyard.version import __version__
 from runyard.wire.endpoints import BY_MESSAGE, Endpoint
 
@@ -124,21 +128,55 @@ def error_from_response(status: int, data: bytes, url: str) -> RunyardException:
 
 
 class HttpClient:
-    """Requests to one server (``base_url`` = the tracking URI)."""
+    """Requests to one server (``base_url`` = the tracking URI).
+
+    Credentials, TLS, retry and timeout settings are read when the client is made; the per-host
+    connection pool is looked up once (and again in a forked child)."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidParameterValue(f"Not an http(s) URL: {base_url!r}")
+        self._path_prefix = parts.path
+        self._headers = {True: _headers(True), False: _headers(False)}
+        self._retries = {True: _retry(True), False: _retry(False)}
+        self._timeout = _timeout()
+        self._pool_pid = -1
+        self._pool: urllib3.HTTPConnectionPool | None = None
+        # The JSON calls: one lean keep-alive connection per thread.
+        self._json_headers = "".join(f"{k}: {v}\r\n" for k, v in _headers(True).items()).encode("latin-1")
+        self._max_retries = max(config.http_request_max_retries(), 0)
+        self._backoff = (config.http_request_backoff_factor(), config.http_request_backoff_jitter())
+        self._tls = (tls_context(config.tracking_insecure_tls(), config.tracking_server_cert_path(),
+                                 config.tracking_client_cert_path()) if parts.scheme == "https" else None)
+        self._host = parts.hostname or ""
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        self._local = threading.local()
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    def close(self) -> None:
+        """Close this thread's JSON connection (others close when their threads end)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+
+    def _connection_pool(self) -> urllib3.HTTPConnectionPool:
+        if self._pool is None or self._pool_pid != os.getpid():
+            self._pool = _pool().connection_from_url(self.base_url)
+            self._pool_pid = os.getpid()
+        return self._pool
+
     def request(self, method: str, path: str, *, body: bytes | BinaryIO | None = None, fields: str = "",
                 idempotent: bool, json_body: bool = True, stream: bool = False) -> urllib3.BaseHTTPResponse:
-        url = self.url(path) + (f"?{fields}" if fields else "")
+        target = self._path_prefix + path + (f"?{fields}" if fields else "")
         try:
-            response = _pool().request(
-                method, url, body=body, headers=_headers(json_body and body is not None),
-                retries=_retry(idempotent), timeout=_timeout(), redirect=False, preload_content=not stream,
+            response = self._connection_pool().urlopen(
+                method, target, body=body, headers=self._headers[json_body and body is not None],
+                retries=self._retries[idempotent], timeout=self._timeout, redirect=False,
+                preload_content=not stream, assert_same_host=False,
             )
         except urllib3.exceptions.HTTPError as exc:
             reason = getattr(exc, "reason", None) or exc
@@ -157,12 +195,59 @@ class HttpClient:
             path = path.replace("{" + name + "}", quote(str(value), safe=""))
         payload = payload or {}
         if endpoint.method == "GET":
-            response = self.request("GET", path, fields=_query(payload), idempotent=True)
+            fields = _query(payload)
+            target, body = self._path_prefix + path + (f"?{fields}" if fields else ""), None
         else:
-            response = self.request(endpoint.method, path, body=json.dumps(payload).encode(),
-                                    idempotent=endpoint.idempotent)
-        data = response.data
+            target, body = self._path_prefix + path, json.dumps(payload).encode()
+        status, data = self._exchange(endpoint.method, target, body, endpoint.idempotent or endpoint.method == "GET")
+        if status >= 400:
+            raise error_from_response(status, data, self.url(path))
         return json.loads(data) if data else {}
+
+    def _connection(self) -> JsonConnection:
+        local = self._local
+        connection = getattr(local, "connection", None)
+        if connection is None or local.pid != os.getpid():
+            connection = local.connection = JsonConnection(
+                self._host, self._port, self._tls, self._timeout.connect_timeout, self._timeout.read_timeout)
+            local.pid = os.getpid()
+        return connection
+
+    def _exchange(self, method: str, target: str, body: bytes | None, idempotent: bool) -> tuple[int, bytes]:
+        retryable_status = _TRANSIENT if idempotent else _NOT_PROCESSED
+        attempt = 0
+        while True:
+            delay = None
+            try:
+                status, headers, data = self._connection().exchange(method, target, self._json_headers, body)
+                if status not in retryable_status or attempt >= self._max_retries:
+                    return status, data
+                delay = _retry_after(headers.get("retry-after"))
+                failure = f"HTTP {status}"
+            except NotSent as exc:
+                failure = str(exc)
+            except NoResponse as exc:
+                if not idempotent:
+                    raise TemporarilyUnavailable(
+                        f"API request to {self.url(target)} got no response ({exc}); not retried, as "
+                        "repeating it could duplicate a write"
+                    ) from None
+                failure = str(exc)
+            if attempt >= self._max_retries:
+                raise TemporarilyUnavailable(
+                    f"API request to {self.url(target)} failed after {attempt + 1} attempts: {failure}"
+                )
+            attempt += 1
+            factor, jitter = self._backoff
+            if delay is None:
+                delay = min(factor * (2 ** (attempt - 1)), 30.0) + random.uniform(0, jitter)
+            time.sleep(delay)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value and value.strip().isdigit():
+        return min(float(value), 60.0)
+    return None
 
 
 def _query(payload: dict[str, Any]) -> str:

@@ -72,7 +72,8 @@ class RestTrackingStore(TrackingStore):
         self.http = HttpClient(uri)
 
     def close(self) -> None:
-        """Nothing to release: the connection pool is per process and shared."""
+        """Close this thread's connection to the server (the artifact pool is shared)."""
+        self.http.close()
 
     # -- experiments -----------------------------------------------------------------------------
     def create_experiment(self, name, artifact_location=None, tags=None) -> str:
