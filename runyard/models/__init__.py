@@ -3,6 +3,7 @@
 Facade of the model-format stack; it never imports the tracking client, stores or server.
 """
 
+from runyard.models.enforcement import enforce_params, enforce_schema
 from runyard.models.schema import (
     AnyType,
     Array,
@@ -31,5 +32,7 @@ __all__ = [
     "Property",
     "Schema",
     "TensorSpec",
+    "enforce_params",
+    "enforce_schema",
     "infer_signature",
 ]
