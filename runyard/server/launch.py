@@ -40,6 +40,11 @@ def build_settings(*, backend_store_uri: str, default_artifact_root: str | None 
 
 def prepare_backend(settings: ServerSettings) -> None:
     """Check the backend URI and create or migrate the database once, before any worker starts."""
+    if settings.serve_artifacts and uris.scheme_of(settings.artifacts_destination) not in ("", "file", "s3"):
+        raise InvalidParameterValue(
+            f"Unsupported --artifacts-destination {settings.artifacts_destination!r}: expected a local path, "
+            "a file:// URI or s3://bucket/prefix"
+        )
     if settings.artifacts_only:
         return
     if not uris.is_sql_uri(settings.backend_store_uri):

@@ -193,6 +193,8 @@ def test_ui_alias_help() -> None:
     ["--backend-store-uri", "sqlite:////nonexistent-dir/sub/x.db"],
     ["--port", "99999"],
     ["--port", "{busy}"],
+    ["--artifacts-destination", "gopher://host/x"],
+    ["--artifacts-destination", "mlflow-artifacts:/loop"],
 ])
 def test_bad_arguments_fail_with_one_error_line(tmp_path: Path, args: list[str]) -> None:
     with socket.socket() as busy:
