@@ -1,9 +1,19 @@
 """The model format: signatures and schemas (and, beside them, the MLmodel file and environments).
 
-Facade of the model-format stack; it never imports the tracking client, stores or server.
+Facade of the model-format stack; it never imports the tracking client, stores or server at import
+time. ``get_model_info`` takes any model URI (``runs:/``, ``models:/<model_id>``, ...), so it is the
+one name resolved on first use from the layer that talks to stores (``runyard.fluent.models``), as
+the top-level ``runyard`` facade does for its names.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from runyard.models.enforcement import enforce_params, enforce_schema
+from runyard.models.input_example import convert_input_example_to_serving_input
+from runyard.models.model import MLMODEL_FILE_NAME, Model, ModelInfo
 from runyard.models.schema import (
     AnyType,
     Array,
@@ -24,7 +34,10 @@ __all__ = [
     "Array",
     "ColSpec",
     "DataType",
+    "MLMODEL_FILE_NAME",
     "Map",
+    "Model",
+    "ModelInfo",
     "ModelSignature",
     "Object",
     "ParamSchema",
@@ -32,7 +45,17 @@ __all__ = [
     "Property",
     "Schema",
     "TensorSpec",
+    "convert_input_example_to_serving_input",
     "enforce_params",
     "enforce_schema",
+    "get_model_info",
     "infer_signature",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "get_model_info":
+        value = importlib.import_module("runyard.fluent.models").get_model_info
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'runyard.models' has no attribute {name!r}")
