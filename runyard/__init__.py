@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     # for type checkers and IDEs; at run time names load on first use (below)
-    from runyard import artifacts, entities, exceptions, tracking
+    from runyard import artifacts, entities, exceptions, models, pyfunc, sklearn, tracking
     from runyard.client import MlflowClient, RunOperations, RunyardClient
     from runyard.errors import MlflowException, RunyardException
     from runyard.fluent import (
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         set_tracking_uri,
         start_run,
     )
+    from runyard.fluent.models import get_logged_model, last_logged_model, search_logged_models
 
 from runyard.version import __version__
 
@@ -83,12 +84,14 @@ __all__ = [
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",
+    "get_logged_model",
     "get_parent_run",
     "get_registry_uri",
     "get_run",
     "get_tracking_uri",
     "is_tracking_uri_set",
     "last_active_run",
+    "last_logged_model",
     "log_artifact",
     "log_artifacts",
     "log_dict",
@@ -100,9 +103,12 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "models",
+    "pyfunc",
     "restore_experiment",
     "restore_run",
     "search_experiments",
+    "search_logged_models",
     "search_runs",
     "set_experiment",
     "set_experiment_tag",
@@ -110,13 +116,17 @@ __all__ = [
     "set_tag",
     "set_tags",
     "set_tracking_uri",
+    "sklearn",
     "start_run",
     "tracking",
 ]
 
-_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "tracking"})
+_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "models", "pyfunc", "sklearn", "tracking"})
 _CLIENT = {"MlflowClient": "runyard.client", "RunOperations": "runyard.client", "RunyardClient": "runyard.client",
-           "MlflowException": "runyard.errors", "RunyardException": "runyard.errors"}
+           "MlflowException": "runyard.errors", "RunyardException": "runyard.errors",
+           # Logged models load the model-format stack (numpy): kept out of runyard.fluent's import.
+           "get_logged_model": "runyard.fluent.models", "last_logged_model": "runyard.fluent.models",
+           "search_logged_models": "runyard.fluent.models"}
 # Everything else in __all__ is a fluent function (or ActiveRun) from runyard.fluent.
 _FLUENT = frozenset(__all__) - _SUBMODULES - set(_CLIENT) - {"__version__"}
 

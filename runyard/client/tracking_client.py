@@ -9,6 +9,7 @@ from typing import Any, Sequence
 from runyard import config
 from runyard.client.artifacts import RunArtifacts
 from runyard.client.async_queue import RunOperations, flush_async_logging, logging_queue, split_batch
+from runyard.client.logged_models import LoggedModels
 from runyard.client.tracking_uri import resolve_tracking_uri
 from runyard.entities import (
     DatasetInput,
@@ -63,7 +64,7 @@ def _as_metric(m: Any) -> Metric:
     return Metric(m.key, metric_value(m.key, m.value), m.timestamp, step)
 
 
-class RunyardClient(RunArtifacts):
+class RunyardClient(RunArtifacts, LoggedModels):
     """Client for a tracking store; holds nothing but the store handle."""
 
     def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None) -> None:
