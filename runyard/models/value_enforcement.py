@@ -21,6 +21,9 @@ from runyard.models.datatypes import AnyType, Array, DataType, Map, Object, Type
 
 SCHEMA_ENFORCEMENT_FAILED = "SCHEMA_ENFORCEMENT_FAILED"
 _DATE_TYPES = (datetime.date,)  # datetime.datetime is a date too
+# Types whose values are taken as they are, never converted (str counts as binary, as in pandas 3).
+_TEXT_AND_FLAGS = {DataType.string: (str,), DataType.binary: (bytes, bytearray, str),
+                   DataType.boolean: (bool, np.bool_)}
 _INT_RANGES = {DataType.integer: (np.int32, 2**31), DataType.long: (np.int64, 2**63)}
 
 
@@ -131,13 +134,12 @@ def enforce_scalar(value: Any, t: DataType, required: bool = True, where: str = 
         if -bound <= value < bound:
             return np_type(value)
         raise enforcement_error(f"{where}: {value} is out of the range of {t.name}")
+    accepted = _TEXT_AND_FLAGS.get(t)
+    if accepted is not None:
+        if isinstance(value, accepted):
+            return value
+        raise enforcement_error(f"{where}: expected {t.name}, got {type(value).__name__} {value!r}")
     array = np.asarray([value], dtype=object if isinstance(value, _DATE_TYPES) else None)
-    if array.dtype.kind in ("U", "S", "O") and t in (DataType.string, DataType.binary, DataType.boolean):
-        if t is DataType.boolean and not isinstance(value, (bool, np.bool_)):
-            raise enforcement_error(f"{where}: expected boolean, got {type(value).__name__} {value!r}")
-        if t is DataType.string and not isinstance(value, str):
-            raise enforcement_error(f"{where}: expected string, got {type(value).__name__} {value!r}")
-        return value
     try:
         return convert_array(array, t, "")[0]
     except InvalidParameterValue:
