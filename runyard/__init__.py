@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     # for type checkers and IDEs; at run time names load on first use (below)
-    from runyard import artifacts, entities, exceptions, models, pyfunc, sklearn, tracking
+    from runyard import artifacts, entities, exceptions, lightgbm, models, pyfunc, sklearn, tracking, xgboost
     from runyard.client import MlflowClient, RunOperations, RunyardClient
     from runyard.errors import MlflowException, RunyardException
     from runyard.fluent import (
@@ -92,6 +92,7 @@ __all__ = [
     "is_tracking_uri_set",
     "last_active_run",
     "last_logged_model",
+    "lightgbm",
     "log_artifact",
     "log_artifacts",
     "log_dict",
@@ -119,9 +120,11 @@ __all__ = [
     "sklearn",
     "start_run",
     "tracking",
+    "xgboost",
 ]
 
-_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "models", "pyfunc", "sklearn", "tracking"})
+_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "lightgbm", "models", "pyfunc", "sklearn", "tracking",
+                         "xgboost"})
 _CLIENT = {"MlflowClient": "runyard.client", "RunOperations": "runyard.client", "RunyardClient": "runyard.client",
            "MlflowException": "runyard.errors", "RunyardException": "runyard.errors",
            # Logged models load the model-format stack (numpy): kept out of runyard.fluent's import.

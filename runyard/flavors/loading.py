@@ -22,6 +22,8 @@ from runyard.models.pyfunc import PyFuncModel
 LOADER_MODULES = {
     "mlflow.sklearn": "runyard.flavors.sklearn",
     "mlflow.pyfunc.model": "runyard.flavors.python_model",
+    "mlflow.xgboost": "runyard.flavors.xgboost",
+    "mlflow.lightgbm": "runyard.flavors.lightgbm",
     "runyard.flavors.sklearn": "runyard.flavors.sklearn",
     "runyard.flavors.python_model": "runyard.flavors.python_model",
 }
