@@ -149,9 +149,15 @@ def _load_from_file(path: str, serialization_format: str, skops_trusted_types: l
     if serialization_format == SERIALIZATION_FORMAT_SKOPS:
         import skops.io  # noqa: PLC0415
 
+        from skops.io.exceptions import UntrustedTypesFoundException  # noqa: PLC0415
+
         declared = list(skops_trusted_types or [])
-        library = [t for t in library_classes(skops.io.get_untrusted_types(file=path)) if t not in declared]
-        return skops.io.load(path, trusted=declared + library)
+        try:
+            # runyard lists every type it trusted when saving: one pass over the file.
+            return skops.io.load(path, trusted=declared)
+        except UntrustedTypesFoundException:
+            library = [t for t in library_classes(skops.io.get_untrusted_types(file=path)) if t not in declared]
+            return skops.io.load(path, trusted=declared + library)
     if serialization_format not in (SERIALIZATION_FORMAT_PICKLE, SERIALIZATION_FORMAT_CLOUDPICKLE):
         raise InvalidParameterValue(f"Unrecognized serialization format {serialization_format!r} in the sklearn flavor")
     with open(path, "rb") as f:
@@ -179,9 +185,10 @@ def load_model(model_uri_or_local_path: str | os.PathLike[str]) -> Any:
 def _load_pyfunc(path: str, model_config: dict[str, Any] | None = None) -> "_SklearnModelWrapper":
     """The pyfunc implementation: ``path`` is the model directory or its serialised model file."""
     model_dir = os.path.dirname(path) if os.path.isfile(path) else path
-    conf = Model.load(model_dir).flavors.get(FLAVOR_NAME) or {}
+    meta = Model.load(model_dir)
+    conf = meta.flavors.get(FLAVOR_NAME) or {}
     if os.path.isdir(path):
-        pyfunc_conf = Model.load(model_dir).flavor_conf(pyfunc.FLAVOR_NAME)
+        pyfunc_conf = meta.flavor_conf(pyfunc.FLAVOR_NAME)
         path = os.path.join(path, pyfunc_conf.get("model_path") or conf.get("pickled_model") or _PICKLE_FILE)
     return _SklearnModelWrapper(_load_from_file(path, conf.get("serialization_format", SERIALIZATION_FORMAT_PICKLE),
                                                 conf.get("skops_trusted_types")))
