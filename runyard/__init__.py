@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     # for type checkers and IDEs; at run time names load on first use (below)
     from runyard import artifacts, entities, exceptions, lightgbm, models, pyfunc, sklearn, tracking, xgboost
+    from runyard.autologging import autolog
     from runyard.client import MlflowClient, RunOperations, RunyardClient
     from runyard.errors import MlflowException, RunyardException
     from runyard.fluent import (
@@ -72,6 +73,7 @@ __all__ = [
     "__version__",
     "active_run",
     "artifacts",
+    "autolog",
     "create_experiment",
     "delete_experiment",
     "delete_experiment_tag",
@@ -129,7 +131,7 @@ _CLIENT = {"MlflowClient": "runyard.client", "RunOperations": "runyard.client", 
            "MlflowException": "runyard.errors", "RunyardException": "runyard.errors",
            # Logged models load the model-format stack (numpy): kept out of runyard.fluent's import.
            "get_logged_model": "runyard.fluent.models", "last_logged_model": "runyard.fluent.models",
-           "search_logged_models": "runyard.fluent.models"}
+           "search_logged_models": "runyard.fluent.models", "autolog": "runyard.autologging"}
 # Everything else in __all__ is a fluent function (or ActiveRun) from runyard.fluent.
 _FLUENT = frozenset(__all__) - _SUBMODULES - set(_CLIENT) - {"__version__"}
 

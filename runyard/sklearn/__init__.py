@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runyard.autologging.sklearn import autolog
 from runyard.flavors import sklearn as _sklearn
 from runyard.flavors.sklearn import (
     FLAVOR_NAME,
@@ -23,7 +24,7 @@ from runyard.fluent import models as _models
 from runyard.models.model import ModelInfo
 
 __all__ = ["FLAVOR_NAME", "SERIALIZATION_FORMAT_CLOUDPICKLE", "SERIALIZATION_FORMAT_PICKLE",
-           "SERIALIZATION_FORMAT_SKOPS", "SUPPORTED_SERIALIZATION_FORMATS", "get_default_pip_requirements",
+           "SERIALIZATION_FORMAT_SKOPS", "SUPPORTED_SERIALIZATION_FORMATS", "autolog", "get_default_pip_requirements",
            "load_model", "log_model", "save_model"]
 
 

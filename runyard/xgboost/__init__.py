@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from runyard.autologging.xgboost import autolog
 from runyard.flavors import xgboost as _xgboost
 from runyard.flavors.xgboost import FLAVOR_NAME, get_default_pip_requirements, save_model
 from runyard.fluent import models as _models
 from runyard.models.model import ModelInfo
 
-__all__ = ["FLAVOR_NAME", "get_default_pip_requirements", "load_model", "log_model", "save_model"]
+__all__ = ["FLAVOR_NAME", "autolog", "get_default_pip_requirements", "load_model", "log_model", "save_model"]
 
 
 def log_model(xgb_model: Any, artifact_path: str | None = None, conda_env: Any = None,

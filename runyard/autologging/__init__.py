@@ -1,0 +1,11 @@
+"""Autologging: patched training functions log params, metrics and models without logging code.
+
+``runyard.autolog()`` turns it on for every supported framework that is installed;
+``runyard.sklearn.autolog()``, ``runyard.xgboost.autolog()`` and ``runyard.lightgbm.autolog()``
+configure one framework. Logging failures are ``AutologgingWarning``s, never training failures.
+"""
+
+from runyard.autologging.safety import AutologgingWarning
+from runyard.autologging.universal import autolog
+
+__all__ = ["AutologgingWarning", "autolog"]
