@@ -58,3 +58,20 @@ def test_server_bench_quick_runyard_only(tmp_path):
         assert results[key]["ok"] is True, (key, results[key])
     assert "lat_mlflow" not in results
     assert results["batch"]["verified"] and results["load_raw"]["verified"]
+
+
+MODELS_BENCH = os.path.join(ROOT, "bench", "bench_models.py")
+
+
+def test_models_bench_quick_runyard_only(tmp_path):
+    """bench_models.py logs and loads two scikit-learn models through runyard and checks that the
+    loaded models predict what the fitted ones do (no MLflow)."""
+    out = tmp_path / "models.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "RUNYARD_"))}
+    proc = subprocess.run([sys.executable, MODELS_BENCH, "--quick", "--only-runyard", "--json", str(out)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"harness failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    rows = json.loads(out.read_text())["rows"]
+    assert {(r["model"], r["workload"]) for r in rows} == {
+        (m, w) for m in ("LinearRegression", "RandomForest(50)") for w in ("log_model", "load_predict")}
+    assert all(r["runyard"] > 0 and "mlflow" not in r for r in rows)
