@@ -43,11 +43,11 @@ class LightGBMTrainCall(sessions.TrainingCall):
         train_set = self.arguments.get("train_set")
         # The raw data is freed once the Dataset is built: take the sample before training.
         self.sample = first_rows(getattr(train_set, "data", None))
-        self.buffer = sessions.MetricBuffer(self.run)
+        self.buffer = sessions.MetricBuffer(self.config, self.run)
         buffer = self.buffer
 
         def log_iteration(env: Any) -> None:
-            buffer.add({f"{entry[0]}-{entry[1]}": entry[2] for entry in env.evaluation_result_list or ()},
+            buffer.add(lambda: {f"{entry[0]}-{entry[1]}": entry[2] for entry in env.evaluation_result_list or ()},
                        env.iteration - env.begin_iteration)
 
         log_iteration.order = 100  # type: ignore[attr-defined]  # after LightGBM's own callbacks

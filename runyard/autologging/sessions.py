@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from runyard.autologging.configs import AutologConfig, get_config
-from runyard.autologging.safety import safely
+from runyard.autologging.safety import safely, warn
 from runyard.client.tracking_client import RunyardClient
 from runyard.entities import Metric
 from runyard.fluent import runs as fluent_runs
@@ -96,25 +96,39 @@ class AutologRun:
 
 class MetricBuffer:
     """Per-iteration metrics of a training loop, written in batches (every ``interval`` seconds,
-    every ``size`` points, and at the end) rather than one request per point."""
+    every ``size`` points, and at the end) rather than one request per point.
 
-    def __init__(self, run: AutologRun, interval: float = 2.0, size: int = 1000) -> None:
+    ``add`` runs inside the framework's training loop, so it never raises: the first failure is
+    a warning and the buffer stops logging for the rest of the training.
+    """
+
+    def __init__(self, config: AutologConfig, run: AutologRun, interval: float = 2.0, size: int = 1000) -> None:
+        self._config = config
         self._run = run
         self._points: list[Metric] = []
         self._interval = interval
         self._size = size
         self._last_flush = time.monotonic()
+        self._failed = False
 
-    def add(self, metrics: dict[str, float], step: int) -> None:
-        now = int(time.time() * 1000)
-        self._points.extend(Metric(key, float(value), now, step) for key, value in metrics.items())
-        if len(self._points) >= self._size or time.monotonic() - self._last_flush >= self._interval:
-            self.flush()
+    def add(self, metrics: Callable[[], dict[str, float]], step: int) -> None:
+        """Record ``metrics()`` (computed here, so that its errors are caught too) at ``step``."""
+        if self._failed:
+            return
+        try:
+            now = int(time.time() * 1000)
+            self._points.extend(Metric(key, float(value), now, step) for key, value in metrics().items())
+            if len(self._points) >= self._size or time.monotonic() - self._last_flush >= self._interval:
+                self.flush()
+        except Exception as exc:  # noqa: BLE001 - never let logging break the training loop
+            self._failed, self._points = True, []
+            warn(self._config, f"runyard {self._config.flavor} autologging could not log per-iteration "
+                               f"metrics: {type(exc).__name__}: {exc}")
 
     def flush(self) -> None:
         points, self._points = self._points, []
         self._last_flush = time.monotonic()
-        if points:
+        if points and not self._failed:
             self._run.client.log_batch(self._run.run_id, metrics=points, synchronous=True)
 
 

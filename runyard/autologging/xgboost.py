@@ -41,14 +41,14 @@ class XGBoostTrainCall(sessions.TrainingCall):
         import xgboost as xgb  # noqa: PLC0415
 
         self.arguments = boosting.call_arguments(xgb.train, self.args, self.kwargs)
-        self.buffer = sessions.MetricBuffer(self.run)
+        self.buffer = sessions.MetricBuffer(self.config, self.run)
         buffer = self.buffer
 
         class _LogIterations(xgb.callback.TrainingCallback):
             def after_iteration(self, model: Any, epoch: int, evals_log: dict[str, Any]) -> bool:
-                buffer.add({f"{data}-{metric}": values[-1] for data, metrics in evals_log.items()
-                            for metric, values in metrics.items() if values and not isinstance(values[-1], tuple)},
-                           epoch)
+                buffer.add(lambda: {f"{data}-{metric}": values[-1] for data, metrics in evals_log.items()
+                                    for metric, values in metrics.items()
+                                    if values and not isinstance(values[-1], tuple)}, epoch)
                 return False
 
         return boosting.with_callback(xgb.train, self.args, self.kwargs, _LogIterations())

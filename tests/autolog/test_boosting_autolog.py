@@ -4,6 +4,7 @@ iteration), the scikit-learn API models, feature importances, the model, and the
 from __future__ import annotations
 
 import json
+import warnings
 
 import lightgbm as lgb
 import numpy as np
@@ -159,3 +160,27 @@ def test_lightgbm_failure_warns_and_returns_the_booster(tracking):
     with pytest.warns(AutologgingWarning, match="could not start a run"):
         booster = lgb.train({"objective": "binary", "verbose": -1}, lgb.Dataset(X, label=y), num_boost_round=2)
     assert booster.current_iteration() == 2
+
+
+def test_a_failure_inside_the_training_loop_warns_and_training_completes(tracking):
+    runyard.xgboost.autolog(log_models=False)
+    X, y = _data()
+    train = xgb.DMatrix(X, label=y)
+
+    class DeleteTheRun(xgb.callback.TrainingCallback):
+        """Deletes the autolog run mid-training, so that writing the metric points fails."""
+
+        def after_iteration(self, model, epoch, evals_log):
+            if epoch == 10:
+                runyard.MlflowClient().delete_run(runyard.active_run().info.run_id)
+            return False
+
+    # 2 metrics x 600 rounds: the buffer writes its first 1,000 points inside the training loop.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        booster = xgb.train({"objective": "binary:logistic", "max_depth": 1}, train, num_boost_round=600,
+                            evals=[(train, "a"), (train, "b")], verbose_eval=False, callbacks=[DeleteTheRun()])
+    assert booster.num_boosted_rounds() == 600
+    messages = [str(w.message) for w in caught if w.category is AutologgingWarning]
+    assert any("could not log per-iteration metrics" in m and "deleted" in m for m in messages), messages
+    assert all(w.category is AutologgingWarning for w in caught)

@@ -230,3 +230,21 @@ def test_runyard_autolog_enables_every_installed_framework(tracking):
     assert patching.is_patched(xgboost, "train", "xgboost")
     runyard.autolog(disable=True)
     assert not patching.is_patched(xgboost, "train") and not patching.is_patched(LinearRegression, "fit")
+
+
+def test_search_autolog_through_a_runyard_server(tracking, tmp_path):
+    from runyard.stores import factory
+    from tests.live_server import live_server
+
+    with live_server(f"sqlite:///{tmp_path}/server.db", str(tmp_path / "served-artifacts")) as server:
+        factory.clear_cache()
+        runyard.set_tracking_uri(server.url)
+        runyard.sklearn.autolog(max_tuning_runs=None)
+        X, y = _iris()
+        search = GridSearchCV(LogisticRegression(max_iter=300), {"C": [0.1, 1.0]}, cv=2).fit(X, y)
+        runs = _runs()
+        assert len(runs) == 3 and all(r.info.status == "FINISHED" for r in runs)
+        (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+        assert runyard.artifacts.load_text(f"runs:/{parent.info.run_id}/cv_results.csv").startswith("mean_fit_time")
+        loaded = runyard.sklearn.load_model(f"runs:/{parent.info.run_id}/best_estimator")
+        np.testing.assert_array_equal(loaded.predict(X), search.best_estimator_.predict(X))
