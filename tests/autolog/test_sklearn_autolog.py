@@ -248,3 +248,11 @@ def test_search_autolog_through_a_runyard_server(tracking, tmp_path):
         assert runyard.artifacts.load_text(f"runs:/{parent.info.run_id}/cv_results.csv").startswith("mean_fit_time")
         loaded = runyard.sklearn.load_model(f"runs:/{parent.info.run_id}/best_estimator")
         np.testing.assert_array_equal(loaded.predict(X), search.best_estimator_.predict(X))
+
+
+def test_registered_model_name_without_a_registry_still_logs_the_model(tracking):
+    runyard.sklearn.autolog(registered_model_name="iris-classifier")
+    X, y = _iris()
+    with pytest.warns(AutologgingWarning, match="without registering it as 'iris-classifier'"):
+        LogisticRegression(max_iter=300).fit(X, y)
+    assert len(_only_run().outputs.model_outputs) == 1
