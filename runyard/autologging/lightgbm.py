@@ -41,8 +41,10 @@ class LightGBMTrainCall(sessions.TrainingCall):
 
         self.arguments = boosting.call_arguments(lgb.train, self.args, self.kwargs)
         train_set = self.arguments.get("train_set")
-        # The raw data is freed once the Dataset is built: take the sample before training.
+        # The raw data is freed once the Dataset is built: take what autolog needs before training.
         self.sample = first_rows(getattr(train_set, "data", None))
+        self.dataset = self.step("describe the training dataset", training_input, getattr(train_set, "data", None),
+                                 getattr(train_set, "label", None)) if self.config.log_datasets else None
         self.buffer = sessions.MetricBuffer(self.config, self.run)
         buffer = self.buffer
 
@@ -58,6 +60,8 @@ class LightGBMTrainCall(sessions.TrainingCall):
         self.step("log the params", boosting.log_params, self.run, boosting.train_params(arguments, _NOT_PARAMS))
         self.step("log the early stopping metrics", boosting.log_metrics, self.run, _early_stopping_metrics(booster))
         self.step("log feature importances", boosting.log_importances, self.run, _importances(booster))
+        if getattr(self, "dataset", None) is not None:
+            self.step("log the training dataset", self.run.client.log_inputs, self.run.run_id, [self.dataset])
         if self.config.log_models:
             self.step("log the model", self._log_model, booster)
 

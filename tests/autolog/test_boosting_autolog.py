@@ -121,6 +121,8 @@ def test_lightgbm_train_logs_a_metric_history_per_iteration(tracking):
     split = _artifact_json(run, "feature_importance_split.json")
     assert split == dict(zip(booster.feature_name(), booster.feature_importance("split").tolist()))
     assert set(_artifact_json(run, "feature_importance_gain.json")) == {"a", "b", "c", "d"}
+    (dataset_input,) = run.inputs.dataset_inputs
+    assert json.loads(dataset_input.dataset.profile)["features_shape"] == [100, 4]
     loaded = runyard.lightgbm.load_model(f"runs:/{run.info.run_id}/model")
     np.testing.assert_allclose(loaded.predict(X), booster.predict(X))
     model = runyard.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
