@@ -13,6 +13,17 @@ from runyard.entities.logged_model import (
     LoggedModelTag,
 )
 from runyard.entities.metric import ExperimentTag, Metric, Param, RunTag
+from runyard.entities.registry import (
+    ModelVersion,
+    ModelVersionStage,
+    ModelVersionStatus,
+    ModelVersionTag,
+    RegisteredModel,
+    RegisteredModelAlias,
+    RegisteredModelTag,
+    RegistryAction,
+    RegistryEvent,
+)
 from runyard.entities.run import ModelInput, ModelOutput, Run, RunData, RunInfo, RunInputs, RunOutputs
 from runyard.entities.run_table import RunTable
 
@@ -33,8 +44,17 @@ __all__ = [
     "Metric",
     "ModelInput",
     "ModelOutput",
+    "ModelVersion",
+    "ModelVersionStage",
+    "ModelVersionStatus",
+    "ModelVersionTag",
     "PagedList",
     "Param",
+    "RegisteredModel",
+    "RegisteredModelAlias",
+    "RegisteredModelTag",
+    "RegistryAction",
+    "RegistryEvent",
     "Run",
     "RunData",
     "RunInfo",
