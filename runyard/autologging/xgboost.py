@@ -25,13 +25,13 @@ def _importances(booster: Any, types: list[str]) -> dict[str, dict[str, float]]:
 
 
 def _dmatrix_sample(dtrain: Any) -> Any:
-    """First rows of a DMatrix as a DataFrame, for the signature only (missing values read back as
-    zeros, so they are not a faithful input example)."""
+    """First rows of a DMatrix, for the signature only (missing values read back as zeros, so they
+    are no faithful input example): a DataFrame when the DMatrix names its features (columns
+    signature), else a float64 array (tensor signature, which accepts unnamed array input)."""
     import pandas as pd  # noqa: PLC0415
 
-    rows = dtrain.get_data()[: 5].toarray()
-    names = dtrain.feature_names or [f"f{i}" for i in range(rows.shape[1])]
-    return pd.DataFrame(rows.astype("float64"), columns=names)  # double accepts float32 input too
+    rows = dtrain.get_data()[: 5].toarray().astype("float64")  # double accepts float32 input too
+    return pd.DataFrame(rows, columns=dtrain.feature_names) if dtrain.feature_names else rows
 
 
 class XGBoostTrainCall(sessions.TrainingCall):

@@ -63,6 +63,16 @@ def test_xgboost_train_logs_a_metric_history_per_iteration(tracking):
     np.testing.assert_allclose(model.predict(X), booster.predict(xgb.DMatrix(X)), rtol=1e-6)
 
 
+def test_xgboost_train_on_unnamed_features_gets_a_tensor_signature(tracking):
+    runyard.xgboost.autolog()
+    X, y = _data()
+    array = X.to_numpy()
+    booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(array, label=y), num_boost_round=3)
+    model = runyard.pyfunc.load_model(f"runs:/{_only_run().info.run_id}/model")
+    assert model.metadata.get_input_schema().is_tensor_spec()
+    np.testing.assert_allclose(model.predict(array), booster.predict(xgb.DMatrix(array)))
+
+
 def test_xgboost_early_stopping_and_importance_types(tracking):
     runyard.xgboost.autolog(importance_types=["gain", "cover"])
     X, y = _data()
