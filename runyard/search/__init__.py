@@ -1,8 +1,9 @@
 """Filter and order-by grammar for runyard searches, parsed to a small AST (no SQL).
 
 Each entity's grammar is an ``EntitySpec`` (see ``entity_specs``); ``parse_filter`` and
-``parse_order_by`` take any spec, and the ``parse_run_*`` / ``parse_experiment_*`` functions bind
-the run, experiment and logged-model specs. Every bad input raises ``InvalidParameterValue``.
+``parse_order_by`` take any spec, and the ``parse_<entity>_*`` functions bind the run,
+experiment, logged-model, registered-model and model-version specs. Every bad input raises
+``InvalidParameterValue``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runyard.search.entity_specs import EXPERIMENT_SPEC, LOGGED_MODEL_SPEC, RUN_SPEC
+from runyard.search.entity_specs import (
+    EXPERIMENT_SPEC,
+    LOGGED_MODEL_SPEC,
+    MODEL_VERSION_SPEC,
+    REGISTERED_MODEL_SPEC,
+    RUN_SPEC,
+)
 from runyard.search.filters import MAX_CLAUSES, MAX_FILTER_LENGTH, parse_filter
 from runyard.search.nodes import Comparison, OrderBy
 from runyard.search.ordering import parse_order_by, parse_order_by_fields
@@ -22,6 +29,8 @@ __all__ = [
     "LOGGED_MODEL_SPEC",
     "MAX_CLAUSES",
     "MAX_FILTER_LENGTH",
+    "MODEL_VERSION_SPEC",
+    "REGISTERED_MODEL_SPEC",
     "RUN_SPEC",
     "Comparison",
     "EntitySpec",
@@ -35,8 +44,12 @@ __all__ = [
     "parse_filter",
     "parse_logged_model_filter",
     "parse_logged_model_order_by",
+    "parse_model_version_filter",
+    "parse_model_version_order_by",
     "parse_order_by",
     "parse_order_by_fields",
+    "parse_registered_model_filter",
+    "parse_registered_model_order_by",
     "parse_run_filter",
     "parse_run_order_by",
 ]
@@ -70,3 +83,23 @@ def parse_logged_model_filter(filter_string: str | None) -> list[Comparison]:
 def parse_logged_model_order_by(order_by: Sequence[Mapping[str, Any] | str] | None) -> list[OrderBy]:
     """Parse ``search_logged_models`` order_by objects (``{"field_name", "ascending", ...}``)."""
     return parse_order_by_fields(order_by, LOGGED_MODEL_SPEC)
+
+
+def parse_registered_model_filter(filter_string: str | None) -> list[Comparison]:
+    """Parse a ``search_registered_models`` filter string; [] for None, "" or whitespace."""
+    return parse_filter(filter_string, REGISTERED_MODEL_SPEC)
+
+
+def parse_registered_model_order_by(order_by: Sequence[str] | None) -> list[OrderBy]:
+    """Parse ``search_registered_models`` order_by entries."""
+    return parse_order_by(order_by, REGISTERED_MODEL_SPEC)
+
+
+def parse_model_version_filter(filter_string: str | None) -> list[Comparison]:
+    """Parse a ``search_model_versions`` filter string; [] for None, "" or whitespace."""
+    return parse_filter(filter_string, MODEL_VERSION_SPEC)
+
+
+def parse_model_version_order_by(order_by: Sequence[str] | None) -> list[OrderBy]:
+    """Parse ``search_model_versions`` order_by entries."""
+    return parse_order_by(order_by, MODEL_VERSION_SPEC)

@@ -121,3 +121,51 @@ LOGGED_MODEL_SPEC = EntitySpec(
     }),
     bare_kind=ATTRIBUTE,
 )
+
+# Model registry searches (MLflow's ``search_registered_models`` / ``search_model_versions``). Tag
+# keys are free; ``tag.`` and ``tags.`` both work (the stock client writes ``tag.``). MLflow orders
+# registered models by ``timestamp`` as ``last_updated_timestamp``.
+_REGISTRY_PREFIXES = frozen_map({
+    "tags": TAG, "tag": TAG,
+    "attributes": ATTRIBUTE, "attribute": ATTRIBUTE, "attr": ATTRIBUTE,
+})
+
+REGISTERED_MODEL_SPEC = EntitySpec(
+    entity="registered model",
+    prefixes=_REGISTRY_PREFIXES,
+    kinds=frozen_map({
+        TAG: KindSpec(TAG, default=_TEXT, orderable=False),
+        ATTRIBUTE: KindSpec(
+            ATTRIBUTE,
+            fields=frozen_map({
+                "name": FieldSpec(STRING, STRING_LIST_OPS),
+                "creation_timestamp": _NUMBER,
+                "last_updated_timestamp": _NUMBER,
+            }),
+            aliases=frozen_map({"timestamp": "last_updated_timestamp"}),
+        ),
+    }),
+    bare_kind=ATTRIBUTE,
+)
+
+MODEL_VERSION_SPEC = EntitySpec(
+    entity="model version",
+    prefixes=_REGISTRY_PREFIXES,
+    kinds=frozen_map({
+        TAG: KindSpec(TAG, default=_TEXT, orderable=False),
+        ATTRIBUTE: KindSpec(
+            ATTRIBUTE,
+            fields=frozen_map({
+                "name": FieldSpec(STRING, STRING_LIST_OPS),
+                "version_number": _NUMBER,
+                "run_id": FieldSpec(STRING, STRING_LIST_OPS, orderable=False),
+                "source_path": FieldSpec(STRING, STRING_OPS, orderable=False),
+                "creation_timestamp": _NUMBER,
+                "last_updated_timestamp": _NUMBER,
+            }),
+            aliases=frozen_map({"version": "version_number", "source": "source_path",
+                                "timestamp": "last_updated_timestamp"}),
+        ),
+    }),
+    bare_kind=ATTRIBUTE,
+)
