@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import posixpath
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlparse
 
 from runyard.errors import InvalidParameterValue
@@ -96,3 +97,51 @@ def parse_runs_uri(uri: str) -> tuple[str, str]:
     if not run_id:
         raise InvalidParameterValue(f"Not a valid runs:/ URI: {uri!r} (missing run id)")
     return run_id, posixpath.normpath(rest) if rest else ""
+
+
+class ModelsUri(NamedTuple):
+    """A parsed ``models:/`` URI: a logged model id, or a registered model ``name`` with one of a
+    ``version``, a ``stage``, an ``alias``, or none of them (the latest version)."""
+
+    model_id: str | None = None
+    name: str | None = None
+    version: str | None = None
+    stage: str | None = None
+    alias: str | None = None
+
+
+_LATEST = "latest"
+
+
+def _improper_models_uri(uri: str) -> InvalidParameterValue:
+    return InvalidParameterValue(
+        f"Not a proper models:/ URI: {uri!r}. Models URIs must be of the form 'models:/<model_id>', "
+        "'models:/<name>/<version|stage|latest>' or 'models:/<name>@<alias>'")
+
+
+def parse_models_uri(uri: str) -> ModelsUri:
+    """``models:/<model_id>``, ``models:/<name>/<version>``, ``/<stage>`` (any other suffix, any
+    case), ``/latest`` and ``models:/<name>@<alias>``, as MLflow reads them."""
+    if not uri.lower().startswith("models:/"):
+        raise _improper_models_uri(uri)
+    path = uri.split(":", 1)[1]
+    if path.startswith("//"):  # models://<profile>/...: MLflow's Databricks form names a workspace
+        raise _improper_models_uri(uri)
+    parts = path.strip("/").split("/")
+    if not parts[0].strip() or len(parts) > 2:
+        raise _improper_models_uri(uri)
+    if len(parts) == 2:
+        name, suffix = parts
+        if not suffix.strip():
+            raise _improper_models_uri(uri)
+        if suffix.isdigit():
+            return ModelsUri(name=name, version=str(int(suffix)))
+        if suffix.lower() == _LATEST:
+            return ModelsUri(name=name)
+        return ModelsUri(name=name, stage=suffix)
+    if "@" in parts[0]:
+        name, _, alias = parts[0].rpartition("@")
+        if not name.strip() or not alias.strip():
+            raise _improper_models_uri(uri)
+        return ModelsUri(name=name, alias=alias)
+    return ModelsUri(model_id=parts[0])
