@@ -114,10 +114,20 @@ def load_input_example(model: Model, path: str) -> Any:
     if kind == "ndarray":
         import numpy as np  # noqa: PLC0415
 
+        # JSON loses the dtype; a tensor signature has it (a float32 example reads back as float32).
+        dtypes = _tensor_dtypes(model)
         if isinstance(stored, dict):
-            return {k: np.array(v) for k, v in stored.items()}
-        return np.array(stored)
+            return {k: np.array(v, dtype=dtypes.get(k)) for k, v in stored.items()}
+        return np.array(stored, dtype=dtypes.get(None)) if len(dtypes) == 1 else np.array(stored)
     return stored
+
+
+def _tensor_dtypes(model: Model) -> dict[str | None, Any]:
+    """Input name (None when unnamed) -> dtype, for a signature of TensorSpecs; empty otherwise."""
+    schema = model.get_input_schema()
+    if schema is None or not schema.is_tensor_spec():
+        return {}
+    return {spec.name: spec.type for spec in schema.inputs}
 
 
 def load_input_example_params(model: Model, path: str) -> dict[str, Any] | None:
