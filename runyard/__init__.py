@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     # for type checkers and IDEs; at run time names load on first use (below)
-    from runyard import artifacts, entities, exceptions, lightgbm, models, pyfunc, sklearn, tracking, xgboost
+    from runyard import artifacts, entities, exceptions, lightgbm, models, pyfunc, pytorch, sklearn, tracking, xgboost
     from runyard.autologging import autolog
     from runyard.client import MlflowClient, RunOperations, RunyardClient
     from runyard.errors import MlflowException, RunyardException
@@ -108,6 +108,7 @@ __all__ = [
     "log_text",
     "models",
     "pyfunc",
+    "pytorch",
     "restore_experiment",
     "restore_run",
     "search_experiments",
@@ -125,8 +126,8 @@ __all__ = [
     "xgboost",
 ]
 
-_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "lightgbm", "models", "pyfunc", "sklearn", "tracking",
-                         "xgboost"})
+_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "lightgbm", "models", "pyfunc", "pytorch", "sklearn",
+                         "tracking", "xgboost"})
 _CLIENT = {"MlflowClient": "runyard.client", "RunOperations": "runyard.client", "RunyardClient": "runyard.client",
            "MlflowException": "runyard.errors", "RunyardException": "runyard.errors",
            # Logged models load the model-format stack (numpy): kept out of runyard.fluent's import.

@@ -24,6 +24,7 @@ LOADER_MODULES = {
     "mlflow.pyfunc.model": "runyard.flavors.python_model",
     "mlflow.xgboost": "runyard.flavors.xgboost",
     "mlflow.lightgbm": "runyard.flavors.lightgbm",
+    "mlflow.pytorch": "runyard.flavors.pytorch",
     "runyard.flavors.sklearn": "runyard.flavors.sklearn",
     "runyard.flavors.python_model": "runyard.flavors.python_model",
 }
