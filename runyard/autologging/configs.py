@@ -17,6 +17,7 @@ SUPPORTED_VERSIONS: dict[str, tuple[str, str, str]] = {
     "sklearn": ("scikit-learn", "1.3.0", "1.9.1"),
     "xgboost": ("xgboost", "2.0.0", "3.2.0"),
     "lightgbm": ("lightgbm", "4.0.0", "4.7.0"),
+    "pytorch": ("pytorch-lightning", "2.4.0", "2.6.6"),  # `lightning` installs pytorch-lightning too
 }
 
 

@@ -12,22 +12,27 @@ FLAVORS = {
     "sklearn": ("sklearn", "runyard.autologging.sklearn"),
     "xgboost": ("xgboost", "runyard.autologging.xgboost"),
     "lightgbm": ("lightgbm", "runyard.autologging.lightgbm"),
+    "pytorch": (("lightning", "pytorch_lightning"), "runyard.autologging.pytorch"),  # Lightning's Trainer
 }
 
 
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
+def _installed(modules: str | tuple[str, ...]) -> bool:
+    """Whether the framework (any of several import names) is installed, without importing it."""
+    for module in (modules,) if isinstance(modules, str) else modules:
+        try:
+            if importlib.util.find_spec(module) is not None:
+                return True
+        except (ImportError, ValueError):
+            continue
+    return False
 
 
 def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
             log_datasets: bool = True, log_traces: bool = True, disable: bool = False, exclusive: bool = False,
             disable_for_unsupported_versions: bool = False, silent: bool = False,
             extra_tags: dict[str, str] | None = None, exclude_flavors: list[str] | None = None) -> None:
-    """Enable (or disable) autologging for scikit-learn, XGBoost and LightGBM, each that is
-    installed, with these common settings; each flavor keeps its own defaults for the rest.
+    """Enable (or disable) autologging for scikit-learn, XGBoost, LightGBM and PyTorch Lightning,
+    each that is installed, with these common settings; each flavor keeps its own defaults for the rest.
     ``log_traces`` is accepted for compatibility (runyard records no traces)."""
     settings: dict[str, Any] = {
         "log_input_examples": log_input_examples, "log_model_signatures": log_model_signatures,

@@ -1,5 +1,5 @@
 """``runyard.pytorch``: save, log and load PyTorch models (a ``torch.export`` program where the input
-example allows, pickled otherwise) and state dicts.
+example allows, pickled otherwise), state dicts, and ``autolog`` for PyTorch Lightning training.
 
 Models saved pickled (``serialization_format="pickle"``, or where ``torch.export`` cannot be used)
 run code when loaded: load those only from sources you trust."""
@@ -10,6 +10,7 @@ import os
 import tempfile
 from typing import Any
 
+from runyard.autologging.pytorch import autolog, load_checkpoint
 from runyard.client.artifacts import download_artifacts as _download_artifacts
 from runyard.flavors import pytorch as _pytorch
 from runyard.flavors.pytorch import (
@@ -23,9 +24,9 @@ from runyard.flavors.pytorch import (
 from runyard.fluent import log_artifacts as _log_artifacts, models as _models
 from runyard.models.model import Model, ModelInfo
 
-__all__ = ["FLAVOR_NAME", "SERIALIZATION_FORMAT_PICKLE", "SERIALIZATION_FORMAT_PT2", "get_default_conda_env",
-           "get_default_pip_requirements", "load_model", "load_state_dict", "log_model", "log_state_dict", "save_model",
-           "save_state_dict"]
+__all__ = ["FLAVOR_NAME", "SERIALIZATION_FORMAT_PICKLE", "SERIALIZATION_FORMAT_PT2", "autolog",
+           "get_default_conda_env", "get_default_pip_requirements", "load_checkpoint", "load_model",
+           "load_state_dict", "log_model", "log_state_dict", "save_model", "save_state_dict"]
 
 
 def save_model(pytorch_model: Any, path: str | os.PathLike[str], conda_env: Any = None,
