@@ -7,8 +7,16 @@ from contextlib import contextmanager
 
 import pytest
 
+from runyard.stores.sql.registry_store import SqlRegistryStore
 from runyard.stores.sql.tracking_store import SqlTrackingStore
 from tests.store_contract.backends import BACKENDS, database_uri
+
+# The backends the registry contract runs on. The `registry` fixture stands on the `store` fixture
+# (same database), so registry test modules narrow `store`'s parameters with
+# `pytestmark = registry_backends`; a REST variant is one more entry here plus its branch in
+# `registry` (a RestRegistryStore on the live server that `store` runs).
+REGISTRY_BACKENDS = BACKENDS
+registry_backends = pytest.mark.parametrize("store", REGISTRY_BACKENDS, indirect=True)
 
 
 @contextmanager
@@ -32,6 +40,18 @@ def store(request, tmp_path):
             yield store
         finally:
             store.close()
+
+
+@pytest.fixture
+def registry(store):
+    """The model registry on the same per-test database as the tracking ``store``."""
+    if not isinstance(store, SqlTrackingStore):
+        pytest.skip(f"no registry store for {type(store).__name__} yet")
+    registry = SqlRegistryStore(store.uri, default_artifact_root=store.artifact_root)
+    try:
+        yield registry
+    finally:
+        registry.close()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from runyard.entities import LoggedModelOutput, Metric
 from runyard.errors import InvalidState
 from runyard.stores.sql import migrate, schema
 from runyard.stores.sql.engine import Database
+from runyard.stores.sql.registry_store import SqlRegistryStore
 from runyard.stores.sql.tracking_store import SqlTrackingStore
 from tests.store_contract.backends import BACKENDS, database_uri
 
@@ -70,7 +71,7 @@ def test_revision_0001_upgrades_with_data_kept(uri, tmp_path):
         with pytest.raises(InvalidState, match="runyard db upgrade"):
             SqlTrackingStore(uri, default_artifact_root=root)
         assert migrate.upgrade(db, root) == "0001_initial"
-        assert migrate.current_revision(db) == schema.HEAD_REVISION == "0002_logged_models"
+        assert migrate.current_revision(db) == schema.HEAD_REVISION == "0003_registry"
     finally:
         db.dispose()
 
@@ -103,3 +104,35 @@ def test_newest_revision_matches_schema_py(uri):
     finally:
         db.dispose()
     assert [d for d in differences if not (d[0] == "add_index" and d[1].name in skipped)] == []
+
+
+def test_revision_0002_upgrades_to_the_registry_with_data_kept(uri, tmp_path):
+    root = (tmp_path / "artifacts").as_uri()
+    db = Database(uri)
+    try:
+        upgrade_to(db, "0002_logged_models")
+        seed_revision_0001(db)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_timestamp, "
+                "last_updated_timestamp, status, lifecycle_stage, model_type, source_run_id, status_message) "
+                f"VALUES ('m-{'b' * 32}', 1, 'model', 'file:///old/1/models/m-{'b' * 32}/artifacts', 20, 20, "
+                f"'READY', 'active', NULL, '{RUN_ID}', NULL)")
+        assert migrate.upgrade(db, root) == "0002_logged_models"
+        assert migrate.current_revision(db) == "0003_registry"
+    finally:
+        db.dispose()
+
+    store = SqlTrackingStore(uri, default_artifact_root=root)
+    registry = SqlRegistryStore(uri, default_artifact_root=root)
+    try:
+        assert store.get_run(RUN_ID).data.params == {"alpha": "0.5"}
+        assert store.get_logged_model(f"m-{'b' * 32}").source_run_id == RUN_ID
+        registry.create_registered_model("upgraded")
+        version = registry.create_model_version("upgraded", f"models:/m-{'b' * 32}", model_id=f"m-{'b' * 32}")
+        assert (version.version, version.run_id) == ("1", RUN_ID)
+        assert registry.get_model_version_download_uri("upgraded", "1") == f"file:///old/1/models/m-{'b' * 32}/artifacts"
+        assert [e.action for e in registry.get_registry_history("upgraded")] == ["CREATE_MODEL", "CREATE_VERSION"]
+    finally:
+        registry.close()
+        store.close()

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 
-HEAD_REVISION = "0002_logged_models"
+HEAD_REVISION = "0003_registry"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -271,6 +271,108 @@ run_model_inputs = Table(
     Column("model_id", String(36), nullable=False),
     PrimaryKeyConstraint("run_uuid", "model_id"),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+
+# The model registry (revision 0003). Models carry a surrogate key, so a rename touches one row
+# and the audit trail follows a model across renames; ``last_version`` is the highest version ever
+# handed out (deleted versions included), so numbers are never reused, as in MLflow.
+# AUTOINCREMENT on SQLite: keys of deleted models are never handed out again either.
+AutoId = BigInteger().with_variant(Integer, "sqlite")
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("model_key", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("deployment_job_id", String(256), nullable=True),
+    Column("last_version", Integer, nullable=False),
+    UniqueConstraint("name"),
+    sqlite_autoincrement=True,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+registered_model_tags = Table(
+    "registered_model_tags",
+    metadata,
+    Column("model_key", Integer, nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", MediumText, nullable=True),
+    PrimaryKeyConstraint("model_key", "key"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# ``source`` is what the client registered; ``storage_location`` what it resolved to when it was
+# checked (the download URI).
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("model_key", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("user_id", String(256), nullable=True),
+    Column("current_stage", String(20), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("storage_location", Text, nullable=False),
+    Column("run_id", String(32), nullable=True),
+    Column("run_link", Text, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("status_message", Text, nullable=True),
+    Column("model_id", String(36), nullable=True),
+    PrimaryKeyConstraint("model_key", "version"),
+    Index(None, "run_id"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+model_version_tags = Table(
+    "model_version_tags",
+    metadata,
+    Column("model_key", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", MediumText, nullable=True),
+    PrimaryKeyConstraint("model_key", "version", "key"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# One row per alias: the primary key is what makes "one holder per alias" hold under any concurrency.
+registered_model_aliases = Table(
+    "registered_model_aliases",
+    metadata,
+    Column("model_key", Integer, nullable=False),
+    Column("alias", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("model_key", "alias"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# The audit trail; kept when its model is deleted. ``name`` is the model's name when the event
+# happened (for a rename, the old one); ``key`` the stage or alias concerned.
+registry_events = Table(
+    "registry_events",
+    metadata,
+    Column("event_id", AutoId, primary_key=True, autoincrement=True),
+    Column("model_key", Integer, nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("user_id", String(256), nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("key", String(256), nullable=True),
+    Column("from_value", String(256), nullable=True),
+    Column("to_value", String(256), nullable=True),
+    Index(None, "model_key", "event_id"),
+    Index(None, "name", "timestamp"),
+    sqlite_autoincrement=True,
     **MYSQL_TABLE_OPTIONS,
 )
 
