@@ -23,6 +23,13 @@ from tests.models.mlflow_interop import interop, mlflow  # noqa: F401 - the fixt
 _TORCH_VERSION = str(torch.__version__)
 
 
+@pytest.fixture(autouse=True)
+def own_store(tracking):
+    """Even a local model path resolves through the current tracking store: a fresh one per test,
+    not whatever store the working directory holds."""
+    return tracking
+
+
 class Regressor(torch.nn.Module):
     """A module class of its own (pickled by reference), with dropout to tell train from eval mode."""
 
