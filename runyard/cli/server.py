@@ -35,6 +35,10 @@ def _options(fn):
                                                     "(comma-separated). Local origins are always allowed."),
         click.option("--max-request-bytes", default=None, type=click.IntRange(1024, None),
                      help="Largest JSON request body accepted (default 16 MiB; artifact uploads stream)."),
+        click.option("--promotion-policy", envvar="RUNYARD_PROMOTION_POLICY", metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False),
+                     help="Model registry promotion rules (a policy file; see the README) enforced on "
+                          "every stage transition."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -44,7 +48,7 @@ def _options(fn):
 @click.command()
 @_options
 def server(backend_store_uri, default_artifact_root, artifacts_destination, serve_artifacts, artifacts_only,
-           host, port, workers, allowed_hosts, cors_allowed_origins, max_request_bytes) -> None:
+           host, port, workers, allowed_hosts, cors_allowed_origins, max_request_bytes, promotion_policy) -> None:
     """Run the tracking server (MLflow's REST API, the artifact proxy and the web UI)."""
     from runyard import uris
     from runyard.server.launch import build_settings, prepare_backend, run
@@ -62,6 +66,7 @@ def server(backend_store_uri, default_artifact_root, artifacts_destination, serv
         allowed_hosts=_split(allowed_hosts),
         cors_allowed_origins=_split(cors_allowed_origins),
         max_request_bytes=max_request_bytes,
+        promotion_policy=promotion_policy,
     )
     prepare_backend(settings)
     click.echo(f"runyard server on http://{host}:{port} (backend {redact(backend)}, "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import re
 from dataclasses import dataclass
@@ -14,10 +16,12 @@ from runyard.server import artifact_proxy, http, meta
 from runyard.server.artifact_roots import ArtifactRoots
 from runyard.server.context import Context
 from runyard.server import model_handlers  # noqa: F401 - registers the logged-model routes
+from runyard.server import registry_handlers  # noqa: F401 - registers the model registry routes
 from runyard.server.security import Guard
 from runyard.server.settings import ServerSettings
 from runyard.server.tracking_handlers import HANDLERS
-from runyard.stores.factory import tracking_store_for
+from runyard.stores.factory import load_promotion_policy, registry_store_for, tracking_store_for
+from runyard.stores.registry import RegistryStore, acting_user
 from runyard.stores.tracking import TrackingStore
 from runyard.wire import messages
 from runyard.wire.endpoints import ARTIFACTS_PREFIX, ENDPOINTS, Endpoint
@@ -29,6 +33,8 @@ _log = get_logger(__name__)
 _THREADED = frozenset({
     "SearchRuns", "SearchExperiments", "GetMetricHistory", "GetMetricHistoryBulkInterval",
     "ListArtifacts", "SearchLoggedModels", "ListLoggedModelArtifacts", "LogBatch", "LogInputs",
+    # Registry writes lock rows (and may wait for another replica's transaction): off the loop.
+    *registry_handlers.REGISTRY_MESSAGES,
 })
 _JSON_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -63,9 +69,9 @@ def _routes() -> tuple[dict[tuple[str, str], Route], list[tuple[str, re.Pattern[
 class RunyardApp:
     """An ASGI application serving MLflow's REST API from runyard's stores."""
 
-    def __init__(self, settings: ServerSettings, tracking: TrackingStore) -> None:
+    def __init__(self, settings: ServerSettings, tracking: TrackingStore, registry: RegistryStore) -> None:
         self.settings = settings
-        self.context = Context(settings, tracking, ArtifactRoots(settings))
+        self.context = Context(settings, tracking, ArtifactRoots(settings), registry)
         self.guard = Guard(settings.allowed_hosts, settings.cors_allowed_origins, settings.host)
         self._static, self._patterned = _routes()
         self._raw: dict[tuple[str, str], RawHandler] = {
@@ -89,9 +95,10 @@ class RunyardApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                close = getattr(self.context.tracking, "close", None)
-                if close is not None:
-                    close()
+                for store in (self.context.tracking, self.context.registry):
+                    close = getattr(store, "close", None)
+                    if close is not None:
+                        close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -194,7 +201,11 @@ class RunyardApp:
         data = await self._request_data(route, request)
         msg = messages.decode(route.endpoint.message, data)
         if route.threaded:
-            body = await asyncio.get_running_loop().run_in_executor(None, route.handler, self.context, msg)
+            # Every registry route runs here, so the audit trail always learns who acts; the inline
+            # tracking writes skip the header parse.
+            user = basic_auth_user(request.header(b"authorization"))
+            body = await asyncio.get_running_loop().run_in_executor(None, _as_user, user, route.handler,
+                                                                    self.context, msg)
         else:
             body = route.handler(self.context, msg)
         await http.send_json(send, body, extra=request.extra_headers)
@@ -214,6 +225,34 @@ class RunyardApp:
         if request.path_params:
             data = {**data, **request.path_params}
         return data
+
+
+def basic_auth_user(authorization: str | None) -> str | None:
+    """The user name of a ``Basic`` Authorization header (None for any other or a malformed one).
+
+    Nothing checks the password yet: until runyard has authentication this name is what the client
+    claims, recorded in the registry's audit trail as such."""
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    user, separator, _ = decoded.partition(":")
+    return user if separator and user else None
+
+
+def _as_user(user: str | None, handler: Callable[[Context, dict[str, Any]], dict[str, Any]], ctx: Context,
+             msg: dict[str, Any]) -> dict[str, Any]:
+    # Set here, on the thread that runs the handler: executor threads do not inherit context vars.
+    token = acting_user.set(user)
+    try:
+        return handler(ctx, msg)
+    finally:
+        acting_user.reset(token)
 
 
 def _require_json(request: http.Request) -> None:
@@ -256,9 +295,15 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def create_app(settings: ServerSettings, tracking: TrackingStore | None = None) -> RunyardApp:
-    """Build the server for ``settings``; ``tracking`` defaults to the store of the backend URI."""
+def create_app(settings: ServerSettings, tracking: TrackingStore | None = None,
+               registry: RegistryStore | None = None) -> RunyardApp:
+    """Build the server for ``settings``; the stores default to those of the backend URI (the
+    registry with the promotion policy of ``settings.promotion_policy``, when one is named)."""
     if tracking is None:
         tracking = tracking_store_for(settings.backend_store_uri, settings.effective_artifact_root)
-    return RunyardApp(settings, tracking)
+    if registry is None:
+        policy = load_promotion_policy(settings.promotion_policy) if settings.promotion_policy else None
+        registry = registry_store_for(settings.backend_store_uri, settings.effective_artifact_root,
+                                      promotion_policy=policy)
+    return RunyardApp(settings, tracking, registry)
 

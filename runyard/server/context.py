@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from runyard.server.artifact_roots import ArtifactRoots
 from runyard.server.settings import ServerSettings
+from runyard.stores.registry import RegistryStore
 from runyard.stores.tracking import TrackingStore
 
 
@@ -14,3 +15,4 @@ class Context:
     settings: ServerSettings
     tracking: TrackingStore
     artifacts: ArtifactRoots
+    registry: RegistryStore

@@ -6,6 +6,7 @@ import os
 from runyard import config, uris
 from runyard.errors import InvalidParameterValue
 from runyard.server.settings import DEFAULT_MAX_REQUEST_BYTES, DEFAULT_WORKERS, ServerSettings, absolute_destination
+from runyard.stores.factory import load_promotion_policy
 
 
 def _default_destination(backend_store_uri: str) -> str:
@@ -18,7 +19,8 @@ def build_settings(*, backend_store_uri: str, default_artifact_root: str | None 
                    artifacts_destination: str | None = None, serve_artifacts: bool = True,
                    artifacts_only: bool = False, host: str = "127.0.0.1", port: int = 5000,
                    workers: int | None = None, allowed_hosts: tuple[str, ...] = (),
-                   cors_allowed_origins: tuple[str, ...] = (), max_request_bytes: int | None = None) -> ServerSettings:
+                   cors_allowed_origins: tuple[str, ...] = (), max_request_bytes: int | None = None,
+                   promotion_policy: str | None = None) -> ServerSettings:
     destination = absolute_destination(artifacts_destination or _default_destination(backend_store_uri))
     root = default_artifact_root
     if root and uris.is_local_uri(root):
@@ -35,6 +37,7 @@ def build_settings(*, backend_store_uri: str, default_artifact_root: str | None 
         allowed_hosts=allowed_hosts,
         cors_allowed_origins=cors_allowed_origins,
         max_request_bytes=max_request_bytes or DEFAULT_MAX_REQUEST_BYTES,
+        promotion_policy=os.path.abspath(promotion_policy) if promotion_policy else None,
     )
 
 
@@ -47,6 +50,9 @@ def prepare_backend(settings: ServerSettings) -> None:
         )
     if settings.artifacts_only:
         return
+    if settings.promotion_policy:
+        # Read once here so that a broken policy stops the start with one clear error, not every worker.
+        load_promotion_policy(settings.promotion_policy)
     if not uris.is_sql_uri(settings.backend_store_uri):
         # Refused here, once, rather than by every worker as it starts (and restarts).
         if not uris.is_http_uri(settings.backend_store_uri):

@@ -29,7 +29,8 @@ class ServerSettings:
     allowed_hosts: tuple[str, ...] = ()
     cors_allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
-    # Optional promotion policy and similar later additions travel the same way.
+    # A promotion-policy file (absolute path) the registry enforces on stage transitions.
+    promotion_policy: str | None = None
 
     @property
     def effective_artifact_root(self) -> str:

@@ -70,6 +70,33 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _ep("DeleteLoggedModelTag", "DELETE", f"{M}/logged-models/{{model_id}}/tags/{{tag_key}}"),
     _ep("LogLoggedModelParams", "POST", f"{M}/logged-models/{{model_id}}/params", idempotent=True),
     _ep("ListLoggedModelArtifacts", "GET", f"{M}/logged-models/{{model_id}}/artifacts/directories"),
+    # model registry (reference section 4)
+    _ep("CreateRegisteredModel", "POST", f"{M}/registered-models/create"),
+    _ep("RenameRegisteredModel", "POST", f"{M}/registered-models/rename"),
+    _ep("UpdateRegisteredModel", "PATCH", f"{M}/registered-models/update", idempotent=True),
+    _ep("DeleteRegisteredModel", "DELETE", f"{M}/registered-models/delete"),
+    _ep("GetRegisteredModel", "GET", f"{M}/registered-models/get"),
+    _ep("SearchRegisteredModels", "GET", f"{M}/registered-models/search"),
+    _ep("GetLatestVersions", "POST", f"{M}/registered-models/get-latest-versions", idempotent=True),
+    _ep("GetLatestVersions", "GET", f"{M}/registered-models/get-latest-versions"),
+    _ep("SetRegisteredModelTag", "POST", f"{M}/registered-models/set-tag", idempotent=True),
+    _ep("DeleteRegisteredModelTag", "DELETE", f"{M}/registered-models/delete-tag"),
+    _ep("SetRegisteredModelAlias", "POST", f"{M}/registered-models/alias", idempotent=True),
+    _ep("DeleteRegisteredModelAlias", "DELETE", f"{M}/registered-models/alias"),
+    _ep("GetModelVersionByAlias", "GET", f"{M}/registered-models/alias"),
+    # Never retried: a repeated create would make a second version.
+    _ep("CreateModelVersion", "POST", f"{M}/model-versions/create"),
+    _ep("UpdateModelVersion", "PATCH", f"{M}/model-versions/update", idempotent=True),
+    _ep("TransitionModelVersionStage", "POST", f"{M}/model-versions/transition-stage"),
+    _ep("DeleteModelVersion", "DELETE", f"{M}/model-versions/delete"),
+    _ep("GetModelVersion", "GET", f"{M}/model-versions/get"),
+    _ep("SearchModelVersions", "GET", f"{M}/model-versions/search"),
+    _ep("GetModelVersionDownloadUri", "GET", f"{M}/model-versions/get-download-uri"),
+    _ep("SetModelVersionTag", "POST", f"{M}/model-versions/set-tag", idempotent=True),
+    _ep("DeleteModelVersionTag", "DELETE", f"{M}/model-versions/delete-tag"),
+    # runyard's registry audit trail (MLflow servers do not have these routes)
+    _ep("GetRegistryHistory", "GET", f"{M}/registered-models/history"),
+    _ep("GetVersionAt", "GET", f"{M}/registered-models/version-at"),
 )
 
 BY_MESSAGE: dict[str, Endpoint] = {}
