@@ -11,7 +11,7 @@ from runyard.fluent.tracking_uri import forget_client
 from runyard.stores import factory
 from tests.s3_server import s3_bucket, s3_server  # noqa: F401 - fixtures for every test module
 
-_ENV = ("TRACKING_URI", "EXPERIMENT_NAME", "EXPERIMENT_ID", "RUN_ID", "ENABLE_ASYNC_LOGGING",
+_ENV = ("TRACKING_URI", "REGISTRY_URI", "EXPERIMENT_NAME", "EXPERIMENT_ID", "RUN_ID", "ENABLE_ASYNC_LOGGING",
         "ASYNC_LOGGING_BUFFERING_SECONDS")
 
 
@@ -33,4 +33,5 @@ def tracking(tmp_path, monkeypatch):
     reset_active_experiment()
     forget_client()
     mlflow.set_tracking_uri("")
+    mlflow.set_registry_uri(None)
     factory.clear_cache()

@@ -8,9 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runyard.autologging.configs import AutologConfig
-from runyard.autologging.safety import warn
 from runyard.autologging.sessions import AutologRun
-from runyard.errors import NotImplementedFeature
 from runyard.fluent import models as fluent_models
 from runyard.models.model import ModelInfo
 from runyard.models.signature import infer_signature
@@ -58,11 +56,5 @@ def log_fitted_model(config: AutologConfig, run: AutologRun, save_model: Callabl
         signature = signature_for(sample if sample is not None else signature_sample, predict) or (
             None if example is not None else False)
     arguments = {"signature": signature, "input_example": example, model_argument: model, **save_kwargs}
-    if config.registered_model_name is not None:
-        try:
-            return fluent_models.log_model(save_model, name, run_id=run.run_id,
-                                           registered_model_name=config.registered_model_name, **arguments)
-        except NotImplementedFeature as exc:  # no model registry yet: keep the model, say what was skipped
-            warn(config, f"runyard {config.flavor} autologging logged the model without registering it as "
-                         f"{config.registered_model_name!r}: {exc}")
-    return fluent_models.log_model(save_model, name, run_id=run.run_id, **arguments)
+    return fluent_models.log_model(save_model, name, run_id=run.run_id,
+                                   registered_model_name=config.registered_model_name, **arguments)

@@ -5,11 +5,9 @@ the flavor save the model into a temporary directory with an MLmodel that names 
 the directory to the model's artifact location and marks the model READY (UPLOAD_FAILED, and the
 error re-raised, when any step fails).
 
-Model URIs resolve to (artifact root, path below it): local paths and ``file:``, ``runs:/<run>/<path>``
-(the run's artifacts, else MLflow 3's fallback: the logged model named by the first path segment
-that the run produced), ``models:/<model_id>``, and any artifact URI (``s3://``,
-``mlflow-artifacts:/``). Registry forms (``models:/<name>/<version>``, ``@alias``) arrive with the
-model registry.
+With ``registered_model_name`` the logged model is then registered as the next version of that
+registered model (``ModelInfo.registered_model_version``). Model URIs resolve through
+``runyard.client.model_sources``.
 """
 
 from __future__ import annotations
@@ -23,78 +21,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from runyard import uris
+from runyard.client.model_sources import register_model, resolve_model_uri
 from runyard.client.tracking_client import RunyardClient
-from runyard.entities import LoggedModel, LoggedModelOutput, LoggedModelStatus, Metric
-from runyard.errors import InvalidParameterValue, NotImplementedFeature, ResourceDoesNotExist
+from runyard.entities import LoggedModelOutput, LoggedModelStatus, Metric
+from runyard.errors import ResourceDoesNotExist
 from runyard.models.model import MLMODEL_FILE_NAME, Model, ModelInfo
 from runyard.stores.factory import artifact_store_for
-
-
-def _registry_later(model_uri: str) -> NotImplementedFeature:
-    return NotImplementedFeature(
-        f"Model URI {model_uri!r} names a registered model; the model registry arrives in a later runyard "
-        "release. Use models:/<model_id> (ModelInfo.model_id), runs:/<run_id>/<name> or a model's artifact URI.")
-
-
-def _parse_models_uri(model_uri: str) -> str:
-    """The logged model id of ``models:/<model_id>`` (registry forms raise)."""
-    rest = model_uri.split(":", 1)[1].lstrip("/")
-    if not rest:
-        raise InvalidParameterValue(f"Not a valid models:/ URI: {model_uri!r} (expected models:/<model_id>)")
-    if "@" in rest or "/" in rest.rstrip("/"):
-        raise _registry_later(model_uri)
-    return rest.rstrip("/")
-
-
-def _logged_model_of_run(client: RunyardClient, run_id: str, name: str) -> LoggedModel | None:
-    """MLflow 3's ``runs:/`` fallback: the newest logged model called ``name`` that the run produced."""
-    experiment_id = client.get_run(run_id).info.experiment_id
-    quoted = "'" + name + "'" if "'" not in name else '"' + name + '"'
-    token = None
-    while True:
-        page = client.search_logged_models([experiment_id], f"name = {quoted}", page_token=token)
-        for model in page:
-            if model.source_run_id == run_id:
-                return model
-        token = page.token
-        if not token:
-            return None
-
-
-def _exists(root: str, rel: str, tracking_uri: str) -> bool:
-    store = artifact_store_for(root, tracking_uri)
-    if store.list_artifacts(rel or None):
-        return True
-    parent, leaf = posixpath.split(rel)
-    return any(posixpath.basename(info.path) == leaf and not info.is_dir
-               for info in store.list_artifacts(parent or None)) if leaf else False
-
-
-def resolve_model_uri(client: RunyardClient, model_uri: str) -> tuple[str, str]:
-    """(artifact root URI, path below it) of the model named by ``model_uri``."""
-    model_uri = os.fspath(model_uri)
-    if not isinstance(model_uri, str) or not model_uri:
-        raise InvalidParameterValue(f"model_uri must be a non-empty string, got {model_uri!r}")
-    scheme = uris.scheme_of(model_uri)
-    if scheme == "models":
-        model = client.get_logged_model(_parse_models_uri(model_uri))
-        return model.artifact_location, ""
-    if scheme == "runs":
-        run_id, rel = uris.parse_runs_uri(model_uri)
-        rel = "" if rel == "." else rel
-        root = client._run_artifact_root(run_id)
-        if rel and _exists(root, rel, client.tracking_uri):
-            return root, rel
-        first, _, rest = rel.partition("/")
-        model = _logged_model_of_run(client, run_id, first) if first else None
-        if model is None:
-            raise ResourceDoesNotExist(
-                f"No model at {model_uri!r}: run {run_id} has no artifacts at {rel!r} and produced no "
-                f"logged model named {first!r}")
-        return model.artifact_location, rest
-    if scheme in ("", "file"):
-        return uris.path_to_file_uri(uris.local_path_of(model_uri)), ""
-    return model_uri.rstrip("/"), ""
 
 
 def download_model(client: RunyardClient, model_uri: str, dst_path: str | None = None) -> str:
@@ -162,7 +94,8 @@ def _link_run_metrics(client: RunyardClient, run_id: str, model_id: str, step: i
 def log_model(client: RunyardClient, flavor_save_model: Callable[..., Any], name: str | None,
               experiment_id: str, run_id: str | None = None, params: Mapping[str, Any] | None = None,
               tags: Mapping[str, Any] | None = None, model_type: str | None = None, step: int = 0,
-              model_id: str | None = None, **flavor_kwargs: Any) -> ModelInfo:
+              model_id: str | None = None, registered_model_name: str | None = None,
+              **flavor_kwargs: Any) -> ModelInfo:
     """Log a model as MLflow 3 does (see the module doc); returns its ModelInfo."""
     if model_id is not None:
         logged = client.get_logged_model(model_id)
@@ -187,4 +120,8 @@ def log_model(client: RunyardClient, flavor_save_model: Callable[..., Any], name
             client.finalize_logged_model(logged.model_id, LoggedModelStatus.UPLOAD_FAILED)
         raise
     final = client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
-    return meta.get_model_info(final)
+    info = meta.get_model_info(final)
+    if registered_model_name is not None:
+        version = register_model(client, info.model_uri, registered_model_name)
+        info.registered_model_version = int(version.version)
+    return info

@@ -10,7 +10,8 @@ from runyard import config
 from runyard.client.artifacts import RunArtifacts
 from runyard.client.async_queue import RunOperations, flush_async_logging, logging_queue, split_batch
 from runyard.client.logged_models import LoggedModels
-from runyard.client.tracking_uri import resolve_tracking_uri
+from runyard.client.registry_client import RegistryMethods
+from runyard.client.tracking_uri import resolve_registry_uri, resolve_tracking_uri
 from runyard.entities import (
     DatasetInput,
     Experiment,
@@ -64,12 +65,13 @@ def _as_metric(m: Any) -> Metric:
     return Metric(m.key, metric_value(m.key, m.value), m.timestamp, step)
 
 
-class RunyardClient(RunArtifacts, LoggedModels):
-    """Client for a tracking store; holds nothing but the store handle."""
+class RunyardClient(RunArtifacts, LoggedModels, RegistryMethods):
+    """Client for a tracking store and a model registry; holds nothing but the store handles."""
 
     def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None) -> None:
         self._tracking_uri = resolve_tracking_uri(tracking_uri)
-        self._registry_uri = registry_uri or self._tracking_uri
+        self._registry_uri = resolve_registry_uri(registry_uri, self._tracking_uri)
+        self._registry = None
         # The store puts artifacts of a SQLite database in the folder beside it.
         self._store: TrackingStore = tracking_store_for(self._tracking_uri)
         self._artifact_roots: dict[str, str] = {}

@@ -13,7 +13,17 @@ from runyard import config, uris
 
 _lock = threading.Lock()
 _tracking_uri: str | None = None
+_registry_uri: str | None = None
 _default: tuple[str, str] = ("", "")  # (working directory, its embedded-store URI)
+
+
+def _store_uri(uri: str | os.PathLike[str]) -> str | None:
+    # A plain directory or file path is taken as the location of an embedded SQLite store.
+    text = os.fspath(uri) if uri is not None else ""
+    if text and uris.is_local_uri(text):
+        path = uris.local_path_of(text)
+        text = "sqlite:///" + path if path.endswith(".db") else uris.default_tracking_uri(path)
+    return text or None
 
 
 def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
@@ -22,12 +32,24 @@ def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
     A plain directory or file path is taken as the location of an embedded SQLite store.
     """
     global _tracking_uri
-    text = os.fspath(uri)
-    if text and uris.is_local_uri(text):
-        path = uris.local_path_of(text)
-        text = "sqlite:///" + path if path.endswith(".db") else uris.default_tracking_uri(path)
+    text = _store_uri(uri)
     with _lock:
-        _tracking_uri = text or None
+        _tracking_uri = text
+
+
+def set_registry_uri(uri: str | os.PathLike[str] | None) -> None:
+    """Use ``uri`` as the model registry of clients created without one ('' or None: follow the
+    tracking URI again)."""
+    global _registry_uri
+    text = _store_uri(uri) if uri is not None else None
+    with _lock:
+        _registry_uri = text
+
+
+def resolve_registry_uri(uri: str | None, tracking_uri: str) -> str:
+    """``uri`` if given, else the one set, else ``RUNYARD_REGISTRY_URI`` / ``MLFLOW_REGISTRY_URI``,
+    else the tracking URI."""
+    return (_store_uri(uri) if uri else None) or _registry_uri or config.registry_uri() or tracking_uri
 
 
 def is_tracking_uri_set() -> bool:

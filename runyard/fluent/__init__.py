@@ -40,8 +40,15 @@ from runyard.fluent.runs import (
     restore_run,
     start_run,
 )
+from runyard.fluent.registry import register_model, search_model_versions, search_registered_models
 from runyard.fluent.search import search_experiments, search_runs
-from runyard.fluent.tracking_uri import get_registry_uri, get_tracking_uri, is_tracking_uri_set, set_tracking_uri
+from runyard.fluent.tracking_uri import (
+    get_registry_uri,
+    get_tracking_uri,
+    is_tracking_uri_set,
+    set_registry_uri,
+    set_tracking_uri,
+)
 
 __all__ = [
     "ActiveRun",
@@ -73,13 +80,17 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "register_model",
     "restore_experiment",
     "restore_run",
     "search_experiments",
+    "search_model_versions",
+    "search_registered_models",
     "search_runs",
     "set_experiment",
     "set_experiment_tag",
     "set_experiment_tags",
+    "set_registry_uri",
     "set_tag",
     "set_tags",
     "set_tracking_uri",

@@ -19,7 +19,7 @@ from typing import Any
 from runyard import config, uris
 from runyard.client import models as client_models
 from runyard.entities import LoggedModel
-from runyard.errors import InvalidParameterValue, NotImplementedFeature
+from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from runyard.fluent.experiments import experiment_id_for_new_run
 from runyard.fluent.runs import active_run
 from runyard.fluent.tracking_uri import current_client
@@ -42,12 +42,9 @@ def log_model(flavor_save_model: Callable[..., Any], name: str | None = None, *,
               model_id: str | None = None, registered_model_name: str | None = None,
               **flavor_kwargs: Any) -> ModelInfo:
     """Log a model saved by ``flavor_save_model(path=..., mlflow_model=..., **flavor_kwargs)`` as a
-    logged model of the active run (or of ``run_id``; of no run when there is none)."""
+    logged model of the active run (or of ``run_id``; of no run when there is none), and register it
+    as the next version of ``registered_model_name`` when one is given."""
     global _last_model_id
-    if registered_model_name is not None:
-        raise NotImplementedFeature(
-            "registered_model_name: the model registry arrives in a later runyard release; log the model "
-            "without it (ModelInfo.model_uri names the logged model)")
     if artifact_path is not None:
         if name is not None:
             raise InvalidParameterValue("Specify only one of `name` and `artifact_path` (deprecated)")
@@ -62,7 +59,8 @@ def log_model(flavor_save_model: Callable[..., Any], name: str | None = None, *,
     else:
         experiment_id = experiment_id_for_new_run(client)
     info = client_models.log_model(client, flavor_save_model, name, experiment_id, run_id, params,
-                                   {**_context_tags(), **(tags or {})}, model_type, step, model_id, **flavor_kwargs)
+                                   {**_context_tags(), **(tags or {})}, model_type, step, model_id,
+                                   registered_model_name=registered_model_name, **flavor_kwargs)
     _last_model_var.set(info.model_id)
     _last_model_id = info.model_id
     return info
@@ -70,6 +68,13 @@ def log_model(flavor_save_model: Callable[..., Any], name: str | None = None, *,
 
 def download_model(model_uri: str, dst_path: str | None = None) -> str:
     """A local directory holding the model named by ``model_uri`` (any supported model URI)."""
+    text = os.fspath(model_uri)
+    if dst_path is None and uris.is_local_uri(text):
+        # A model on disk is used where it is: no tracking store is opened for it.
+        local = uris.local_path_of(text)
+        if not os.path.exists(local):
+            raise ResourceDoesNotExist(f"No model at {text!r} (no such path {local!r})")
+        return local
     return client_models.download_model(current_client(), model_uri, dst_path)
 
 

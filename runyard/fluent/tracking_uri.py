@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import threading
 
-from runyard import config
 from runyard.client import tracking_uri as _uri_state
 from runyard.client.tracking_client import RunyardClient
 
@@ -32,21 +31,28 @@ def is_tracking_uri_set() -> bool:
     return _uri_state.is_tracking_uri_set()
 
 
+def set_registry_uri(uri: str | os.PathLike[str] | None) -> None:
+    """Set the model registry URI (by default the registry lives with the tracking store)."""
+    _uri_state.set_registry_uri(uri)
+
+
 def get_registry_uri() -> str:
-    """The model registry URI (the tracking URI unless the environment names another)."""
-    return config.registry_uri() or get_tracking_uri()
+    """The model registry URI: set explicitly, else ``RUNYARD_REGISTRY_URI`` / ``MLFLOW_REGISTRY_URI``,
+    else the tracking URI."""
+    return _uri_state.resolve_registry_uri(None, get_tracking_uri())
 
 
 def current_client() -> RunyardClient:
     """The client for the tracking URI in effect (one is kept and reused while the URI holds)."""
     global _client
     uri = _uri_state.resolve_tracking_uri()
+    registry = _uri_state.resolve_registry_uri(None, uri)
     client = _client
-    if client is not None and client.tracking_uri == uri:
+    if client is not None and client.tracking_uri == uri and client.registry_uri == registry:
         return client
     with _lock:
-        if _client is None or _client.tracking_uri != uri:
-            _client = RunyardClient(uri)
+        if _client is None or _client.tracking_uri != uri or _client.registry_uri != registry:
+            _client = RunyardClient(uri, registry)
         return _client
 
 

@@ -250,9 +250,15 @@ def test_search_autolog_through_a_runyard_server(tracking, tmp_path):
         np.testing.assert_array_equal(loaded.predict(X), search.best_estimator_.predict(X))
 
 
-def test_registered_model_name_without_a_registry_still_logs_the_model(tracking):
+def test_registered_model_name_registers_each_autologged_model(tracking):
     runyard.sklearn.autolog(registered_model_name="iris-classifier")
     X, y = _iris()
-    with pytest.warns(AutologgingWarning, match="without registering it as 'iris-classifier'"):
+    for _ in range(2):
         LogisticRegression(max_iter=300).fit(X, y)
-    assert len(_only_run().outputs.model_outputs) == 1
+    versions = runyard.search_model_versions(filter_string="name = 'iris-classifier'", order_by=["version_number"])
+    assert [v.version for v in versions] == ["1", "2"]
+    runs = {r.info.run_id: r for r in _runs()}
+    assert {v.run_id for v in versions} == set(runs)
+    assert {v.model_id for v in versions} == {r.outputs.model_outputs[0].model_id for r in runs.values()}
+    loaded = runyard.pyfunc.load_model("models:/iris-classifier/2")
+    np.testing.assert_array_equal(loaded.predict(X[:5]), LogisticRegression(max_iter=300).fit(X, y).predict(X[:5]))

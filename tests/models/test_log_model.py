@@ -15,7 +15,7 @@ from sklearn.linear_model import LinearRegression
 
 import runyard
 from runyard.entities import LoggedModelStatus
-from runyard.errors import NotImplementedFeature, ResourceDoesNotExist
+from runyard.errors import ResourceDoesNotExist
 from runyard.fluent.models import log_model as log_with_flavor
 from runyard.models import infer_signature
 from runyard.stores import factory
@@ -121,9 +121,10 @@ def test_failed_upload_marks_the_model(tracking):
 
 
 def test_uri_errors(tracking):
-    with pytest.raises(NotImplementedFeature, match="registry"):
+    # Registry forms resolve through the model registry (tests/registry): unknown names are errors.
+    with pytest.raises(ResourceDoesNotExist, match="my-model"):
         runyard.pyfunc.load_model("models:/my-model/1")
-    with pytest.raises(NotImplementedFeature, match="registry"):
+    with pytest.raises(ResourceDoesNotExist, match="my-model"):
         runyard.pyfunc.load_model("models:/my-model@champion")
     with pytest.raises(ResourceDoesNotExist):
         runyard.pyfunc.load_model("models:/m-0123456789abcdef0123456789abcdef")
@@ -131,9 +132,6 @@ def test_uri_errors(tracking):
         pass
     with pytest.raises(ResourceDoesNotExist, match="no logged model named 'model'"):
         runyard.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
-    with pytest.raises(NotImplementedFeature, match="registry"):
-        with runyard.start_run():
-            runyard.sklearn.log_model(LinearRegression(), name="m", registered_model_name="reg")
 
 
 def test_runs_uri_prefers_run_artifacts(tracking, tmp_path):
