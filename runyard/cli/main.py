@@ -14,6 +14,7 @@ import click
 from runyard import __version__
 from runyard.cli.db import db
 from runyard.cli.experiments import experiments
+from runyard.cli.models import models
 from runyard.cli.runs import runs
 from runyard.cli.server import server, ui
 from runyard.errors import RunyardException
@@ -60,6 +61,7 @@ def cli() -> None:
 
 cli.add_command(experiments)
 cli.add_command(runs)
+cli.add_command(models)
 cli.add_command(db)
 cli.add_command(server)
 cli.add_command(ui)
