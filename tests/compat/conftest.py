@@ -24,7 +24,7 @@ from tests.live_server import LiveServer, live_server
 _MLFLOW_STATE_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID",
                      "MLFLOW_REGISTRY_URI")
 # Modules that use the MLflow server (started early when the session holds any of them).
-_MLFLOW_SERVER_MODULES = frozenset({"test_runyard_client_on_mlflow.py", "test_wire_shapes.py"})
+_MLFLOW_SERVER_MODULES = frozenset({"test_runyard_client_on_mlflow.py", "test_wire_shapes.py", "test_registry_compat.py"})
 
 
 # -- the stock mlflow client against a runyard server ---------------------------------------------
