@@ -100,7 +100,7 @@ def decode_registered_model(d: Mapping[str, Any]) -> RegisteredModel:
         name=d["name"],
         creation_timestamp=int(d.get("creation_timestamp", 0)),
         last_updated_timestamp=_int_or_none(d.get("last_updated_timestamp")),
-        description=d.get("description", ""),
+        description=d.get("description"),  # left out when the model has none
         latest_versions=tuple(decode_model_version(mv) for mv in d.get("latest_versions") or ()),
         tags=decode_tags(d.get("tags")),
         aliases={a["alias"]: str(a["version"]) for a in d.get("aliases") or ()},

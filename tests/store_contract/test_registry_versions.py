@@ -9,6 +9,7 @@ import pytest
 
 from runyard.entities.registry import ModelVersionTag, RegisteredModelTag
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from runyard.stores.sql.tracking_store import SqlTrackingStore
 from tests.store_contract.conftest import registry_backends
 
 pytestmark = registry_backends
@@ -21,8 +22,10 @@ def model(registry):
 
 @pytest.fixture
 def outside(store, tmp_path):
-    """A run and a logged model of an experiment whose artifacts lie outside the default root."""
-    experiment = store.create_experiment("outside", artifact_location=(tmp_path / "elsewhere").as_uri())
+    """A run and a logged model of an experiment whose artifacts lie outside the default root (in an
+    object store through a server, which refuses local locations outside its root)."""
+    location = (tmp_path / "elsewhere").as_uri() if isinstance(store, SqlTrackingStore) else "s3://elsewhere/x"
+    experiment = store.create_experiment("outside", artifact_location=location)
     run = store.create_run(experiment, "alice", 1, [], "run").info
     logged = store.create_logged_model(experiment, name="net", source_run_id=run.run_id)
     return run.run_id, run.artifact_uri, logged

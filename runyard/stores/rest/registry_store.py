@@ -38,12 +38,13 @@ def _text(value: Any, field: str, *, allow_empty: bool = False) -> str:
 
 
 def _version(value: Any) -> str:
-    """A version number as the wire's string ("3"); ints and digit strings are accepted."""
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    """A version as the wire's string: an int, or a string the server judges ("0" and "-1" name no
+    version, as "7" may not: the server says which)."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return str(int(value))
-    raise InvalidParameterValue(f"Invalid value {value!r} for parameter 'version': must be a positive integer")
+    if isinstance(value, str) and value:
+        return value
+    raise InvalidParameterValue(f"Invalid value {value!r} for parameter 'version': must be an integer or a string")
 
 
 def _max_results(value: Any, limit: int) -> int:
@@ -57,8 +58,10 @@ def _tags(tags: Sequence[Any] | None) -> list[dict[str, str]]:
     out = []
     for tag in tags or ():
         key, value = getattr(tag, "key", None), getattr(tag, "value", None)
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise InvalidParameterValue(f"Invalid tag {tag!r}: key and value must be strings")
+        if not isinstance(key, str):
+            raise InvalidParameterValue(f"Invalid tag key {key!r}: the key must be a string")
+        if not isinstance(value, str):
+            raise InvalidParameterValue(f"Invalid value {value!r} for tag {key!r}: the value must be a string")
         out.append({"key": key, "value": value})
     return out
 
