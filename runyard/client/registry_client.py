@@ -12,7 +12,7 @@ import datetime
 import functools
 import warnings
 from collections.abc import Mapping
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, TypeVar
 
 from runyard import uris
 from runyard.entities import PagedList
@@ -45,7 +45,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _stages_deprecated(fn: F) -> F:
-    notice = f"``{fn.__module__}.{fn.__qualname__}`` is deprecated since 2.9.0. {_STAGES_DEPRECATION}"
+    notice = f"``runyard.MlflowClient.{fn.__name__}`` is deprecated since 2.9.0. {_STAGES_DEPRECATION}"
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -70,7 +70,7 @@ def _exclude_prompts(filter_string: str | None) -> str:
     return f"{filter_string} AND {clause}" if filter_string else clause
 
 
-def as_millis(value: Any, field: str) -> int:
+def _as_millis(value: Any, field: str) -> int:
     """Milliseconds since the epoch from an int (ms) or a ``datetime`` (naive means local time)."""
     if isinstance(value, datetime.datetime):
         return int(value.timestamp() * 1000)
@@ -221,9 +221,7 @@ class RegistryMethods:
     def get_model_version_download_uri(self, name: str, version: str | int) -> str:
         """Where the files of a version are (a logged model's artifact location for versions
         registered from one)."""
-        uri = self._registry_store.get_model_version_download_uri(name, str(version))
-        model_id = model_id_of_source(uri)
-        return self.get_logged_model(model_id).artifact_location if model_id else uri  # type: ignore[attr-defined]
+        return self._registry_store.get_model_version_download_uri(name, str(version))
 
     def resolve_registry_version(self, parsed: uris.ModelsUri) -> tuple[str, str]:
         """(name, version) of a registry ``models:/`` URI: its version, the newest version in its
@@ -257,8 +255,8 @@ class RegistryMethods:
         """Every recorded change to ``name`` (versions created and deleted, stage transitions,
         alias moves; who, when, from and to), oldest first; ``since``/``until`` bound it (inclusive)."""
         return self._registry_store.get_registry_history(
-            name, None if since is None else as_millis(since, "since"),
-            None if until is None else as_millis(until, "until"))
+            name, None if since is None else _as_millis(since, "since"),
+            None if until is None else _as_millis(until, "until"))
 
     def get_version_at(self, name: str, timestamp: int | datetime.datetime, stage: str | None = None,
                        alias: str | None = None) -> str | None:
@@ -266,6 +264,6 @@ class RegistryMethods:
         if (stage is None) == (alias is None):
             raise InvalidParameterValue("Give exactly one of stage and alias")
         return self._registry_store.get_version_at(
-            name, as_millis(timestamp, "timestamp"),
+            name, _as_millis(timestamp, "timestamp"),
             stage=None if stage is None else ModelVersionStage.canonical(stage), alias=alias)
 

@@ -71,7 +71,6 @@ class RunyardClient(RunArtifacts, LoggedModels, RegistryMethods):
     def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None) -> None:
         self._tracking_uri = resolve_tracking_uri(tracking_uri)
         self._registry_uri = resolve_registry_uri(registry_uri, self._tracking_uri)
-        self._registry = None
         # The store puts artifacts of a SQLite database in the folder beside it.
         self._store: TrackingStore = tracking_store_for(self._tracking_uri)
         self._artifact_roots: dict[str, str] = {}

@@ -184,12 +184,7 @@ def search_model_versions(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 
 @_handles("GetModelVersionDownloadUri")
 def get_model_version_download_uri(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    uri = ctx.registry.get_model_version_download_uri(msg["name"], msg["version"])
-    model_id = codec_registry.model_id_of_source(uri)
-    if model_id is not None:
-        # As MLflow: a version registered from a logged model downloads from that model's artifacts.
-        uri = ctx.tracking.get_logged_model(model_id).artifact_location
-    return {"artifact_uri": uri}
+    return {"artifact_uri": ctx.registry.get_model_version_download_uri(msg["name"], msg["version"])}
 
 
 @_handles("SetModelVersionTag")
