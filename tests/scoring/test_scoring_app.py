@@ -127,3 +127,24 @@ def test_timeout(served_models):
         response = driver.post("/invocations", {"dataframe_records": [{"a": 1.0, "b": 2.0}]})
         assert response.status == 504
         assert response.json()["error_code"] == "DEADLINE_EXCEEDED"
+
+
+def test_parquet(driver, expected):
+    buffer = io.BytesIO()
+    pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 0.0]}).to_parquet(buffer)
+    response = driver.post("/invocations", body=buffer.getvalue(), content_type="application/vnd.apache.parquet")
+    assert response.status == 200, response.body
+    _close(response.json()["predictions"], expected([(1, 1), (2, 0)]))
+    assert driver.post("/invocations", body=b"not parquet", content_type="application/vnd.apache.parquet").status == 400
+
+
+def test_model_failure_is_a_bad_request_with_stack_trace():
+    class Broken:
+        def predict(self, data, params=None):
+            raise RuntimeError("boom")
+
+    with AsgiDriver(create_scoring_app(Broken())) as driver:
+        response = driver.post("/invocations", {"inputs": [1, 2]})
+        assert response.status == 400
+        body = response.json()
+        assert body["error_code"] == "BAD_REQUEST" and "boom" in body["message"] and "stack_trace" in body
