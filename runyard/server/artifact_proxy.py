@@ -68,15 +68,15 @@ async def _list(ctx: Context, request: http.Request, send: http.Send) -> None:
     pairs = dict(request.query_pairs())
     rel = ctx.artifacts.proxy_path(pairs.get("path", ""))
     store = ctx.artifacts.destination_store()
-    infos = await _in_thread(store.list_artifacts, rel or None)
-    body = {}
-    if infos:
-        files = []
-        for info in infos:
-            name = posixpath.relpath(info.path, rel) if rel else info.path
-            files.append(codec.encode_file_info(info.__class__(name, info.is_dir, info.file_size)))
-        body["files"] = files
-    await http.send_json(send, body, extra=request.extra_headers)
+    files = _files_below(await _in_thread(store.list_artifacts, rel or None), rel)
+    await http.send_json(send, {"files": files} if files else {}, extra=request.extra_headers)
+
+
+def _files_below(infos, base: str) -> list[dict]:
+    """Wire file infos with paths relative to ``base`` (the listed directory or an artifact root)."""
+    return [codec.encode_file_info(info.__class__(posixpath.relpath(info.path, base) if base else info.path,
+                                                  info.is_dir, info.file_size))
+            for info in infos]
 
 
 async def _download(ctx: Context, path: str, request: http.Request, send: http.Send) -> None:
@@ -137,11 +137,7 @@ def list_run_artifacts(ctx: Context, artifact_uri: str, path: str | None) -> dic
     store, base = ctx.artifacts.store_for(artifact_uri)
     rel = ctx.artifacts.proxy_path(path or "")
     full = "/".join(p for p in (base, rel) if p)
-    infos = store.list_artifacts(full or None)
-    files = []
-    for info in infos:
-        name = posixpath.relpath(info.path, base) if base else info.path
-        files.append(codec.encode_file_info(info.__class__(name, info.is_dir, info.file_size)))
+    files = _files_below(store.list_artifacts(full or None), base)
     body: dict = {"root_uri": artifact_uri}
     if files:
         body["files"] = files
