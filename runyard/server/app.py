@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable
 
 from runyard.diagnostics import get_logger
 from runyard.errors import BadRequest, InvalidParameterValue, RunyardException
-from runyard.server import artifact_proxy, http, meta
+from runyard.server import artifact_proxy, http, meta, ui_assets
 from runyard.server.artifact_roots import ArtifactRoots
 from runyard.server.context import Context
 from runyard.server import model_handlers  # noqa: F401 - registers the logged-model routes
@@ -80,6 +80,7 @@ class RunyardApp:
             ("GET", "/api/3.0/mlflow/server-info"): meta.server_info,
             ("GET", "/ajax-api/3.0/mlflow/server-info"): meta.server_info,
             ("GET", "/openapi.json"): meta.openapi,
+            ("GET", "/"): ui_assets.index,
         }
 
     async def __call__(self, scope: dict, receive: http.Receive, send: http.Send) -> None:
@@ -162,6 +163,9 @@ class RunyardApp:
         raw = self._raw.get((method, path))
         if raw is not None:
             await raw(self.context, request, send)
+            return
+        if method == "GET" and path.startswith(ui_assets.STATIC_PREFIX):
+            await ui_assets.asset(self.context, request, send)
             return
         if path.startswith(ARTIFACTS_PREFIX) or path.startswith("/api/2.0/mlflow-artifacts/"):
             if not self.settings.serve_artifacts:
