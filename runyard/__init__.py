@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     # for type checkers and IDEs; at run time names load on first use (below)
-    from runyard import artifacts, entities, exceptions, lightgbm, models, pyfunc, pytorch, sklearn, tracking, xgboost
+    from runyard import (artifacts, entities, exceptions, lightgbm, metrics, models, pyfunc, pytorch, sklearn,
+                         tracking, xgboost)
     from runyard.autologging import autolog
     from runyard.client import MlflowClient, RunOperations, RunyardClient
     from runyard.errors import MlflowException, RunyardException
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
         set_tracking_uri,
         start_run,
     )
+    from runyard.evaluation.deprecated import evaluate
     from runyard.fluent.models import get_logged_model, last_logged_model, search_logged_models
 
 from runyard.version import __version__
@@ -85,6 +87,7 @@ __all__ = [
     "delete_tag",
     "end_run",
     "entities",
+    "evaluate",
     "exceptions",
     "flush_async_logging",
     "get_artifact_uri",
@@ -110,6 +113,7 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "metrics",
     "models",
     "pyfunc",
     "pytorch",
@@ -134,13 +138,15 @@ __all__ = [
     "xgboost",
 ]
 
-_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "lightgbm", "models", "pyfunc", "pytorch", "sklearn",
-                         "tracking", "xgboost"})
+_SUBMODULES = frozenset({"artifacts", "entities", "exceptions", "lightgbm", "metrics", "models", "pyfunc", "pytorch",
+                         "sklearn", "tracking", "xgboost"})
 _CLIENT = {"MlflowClient": "runyard.client", "RunOperations": "runyard.client", "RunyardClient": "runyard.client",
            "MlflowException": "runyard.errors", "RunyardException": "runyard.errors",
            # Logged models load the model-format stack (numpy): kept out of runyard.fluent's import.
            "get_logged_model": "runyard.fluent.models", "last_logged_model": "runyard.fluent.models",
-           "search_logged_models": "runyard.fluent.models", "autolog": "runyard.autologging"}
+           "search_logged_models": "runyard.fluent.models", "autolog": "runyard.autologging",
+           # Deprecated alias of runyard.models.evaluate (warns when called).
+           "evaluate": "runyard.evaluation.deprecated"}
 # Everything else in __all__ is a fluent function (or ActiveRun) from runyard.fluent.
 _FLUENT = frozenset(__all__) - _SUBMODULES - set(_CLIENT) - {"__version__"}
 

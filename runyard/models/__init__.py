@@ -1,9 +1,10 @@
 """The model format: signatures and schemas (and, beside them, the MLmodel file and environments).
 
 Facade of the model-format stack; it never imports the tracking client, stores or server at import
-time. ``get_model_info`` takes any model URI (``runs:/``, ``models:/<model_id>``, ...), so it is the
-one name resolved on first use from the layer that talks to stores (``runyard.fluent.models``), as
-the top-level ``runyard`` facade does for its names.
+time. ``get_model_info`` takes any model URI (``runs:/``, ``models:/<model_id>``, ...), so it is
+resolved on first use from the layer that talks to stores (``runyard.fluent.models``), as the
+top-level ``runyard`` facade does for its names; so are ``evaluate`` and its types, from
+``runyard.evaluation`` (which logs to runs).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ __all__ = [
     "Array",
     "ColSpec",
     "DataType",
+    "EvaluationArtifact",
+    "EvaluationMetric",
+    "EvaluationResult",
     "MLMODEL_FILE_NAME",
     "Map",
     "Model",
@@ -48,14 +52,20 @@ __all__ = [
     "convert_input_example_to_serving_input",
     "enforce_params",
     "enforce_schema",
+    "evaluate",
     "get_model_info",
     "infer_signature",
+    "make_metric",
 ]
+
+_LAZY = {"get_model_info": "runyard.fluent.models", "evaluate": "runyard.evaluation",
+         "EvaluationArtifact": "runyard.evaluation", "EvaluationMetric": "runyard.evaluation",
+         "EvaluationResult": "runyard.evaluation", "make_metric": "runyard.evaluation"}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "get_model_info":
-        value = importlib.import_module("runyard.fluent.models").get_model_info
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'runyard.models' has no attribute {name!r}")
