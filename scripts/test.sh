@@ -18,7 +18,7 @@ if [ ! -x /usr/bin/chromium ]; then
         (
             export DEBIAN_FRONTEND=noninteractive
             log=$(mktemp)
-            apt_install() { apt-get install -y -q --no-install-recommends chromium fonts-liberation >"$log" 2>&1; }
+            apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends chromium fonts-liberation >"$log" 2>&1; }
             apt_install || { apt-get update -q >"$log" 2>&1 && apt_install; } || { cat "$log" >&2; exit 1; }
             rm -f "$log"
         ) &
