@@ -165,14 +165,18 @@ function tableBlock(text, separator, truncated) {
   ];
 }
 
+function previewHead(runId, { path, file_size: size }) {
+  return h("div", { class: "preview-head" }, h("strong", { class: "preview-path" }, path),
+           size !== undefined ? h("span", { class: "muted" }, formatBytes(size)) : null,
+           downloadLink(runId, path));
+}
+
 /** Render a preview of one file into `pane`; returns a function that releases what it holds. */
 async function preview(pane, runId, entry, signal, forceText, showAsText) {
   const { path, file_size: size } = entry;
   const info = previewKind(path);
   const kind = forceText ? "text" : info.kind;
-  const head = h("div", { class: "preview-head" }, h("strong", { class: "preview-path" }, path),
-                 size !== undefined ? h("span", { class: "muted" }, formatBytes(size)) : null,
-                 downloadLink(runId, path));
+  const head = previewHead(runId, entry);
   const url = artifactUrl(runId, path);
 
   if (kind === "binary") {
@@ -277,7 +281,7 @@ export function artifactBrowser(runId, { selected, onSelect } = {}) {
       if (mine.signal.aborted) { if (done) done(); } else release = done;
     } catch (error) {
       if (mine.signal.aborted || error.name === "AbortError") return;
-      replace(pane, h("p", { class: "error" }, `Could not load ${entry.path}: ${error.message || error}`));
+      replace(pane, previewHead(runId, entry), h("p", { class: "error" }, `Could not load this file: ${error.message || error}`));
     }
   };
 
@@ -285,7 +289,6 @@ export function artifactBrowser(runId, { selected, onSelect } = {}) {
     const open = forceOpen || !node.open;
     node.open = open;
     node.link.setAttribute("aria-expanded", String(open));
-    node.marker.textContent = open ? "▾" : "▸";
     if (!open) { node.children.hidden = true; return; }
     node.children.hidden = false;
     if (!node.loaded) {
@@ -298,10 +301,9 @@ export function artifactBrowser(runId, { selected, onSelect } = {}) {
     const name = baseName(entry.path);
     const href = `#/runs/${encodeURIComponent(runId)}?tab=artifacts&path=${encodeURIComponent(entry.path)}`;
     if (entry.is_dir) {
-      const marker = h("span", { class: "marker", "aria-hidden": "true" }, "▸");
       const children = h("ul", { role: "group", hidden: true });
-      const link = h("a", { href, class: "dir", "aria-expanded": "false", dataset: { path: entry.path } }, marker, name + "/");
-      const node = { entry, link, marker, children, open: false, loaded: false };
+      const link = h("a", { href, class: "dir", "aria-expanded": "false", dataset: { path: entry.path } }, name + "/");
+      const node = { entry, link, children, open: false, loaded: false };
       link.addEventListener("click", (event) => {
         event.preventDefault();
         toggle(node).catch((error) => replace(children, h("li", { class: "error" }, error.message || String(error))));
