@@ -124,7 +124,7 @@ export async function render(main, params, query) {
                            onchange: () => { state.logY = log.checked; drawAll(); } });
 
   replace(main,
-    h("h1", null, "Charts"),
+    h(params.embedded ? "h2" : "h1", null, "Charts"),
     h("p", null, ...runs.flatMap((run, i) => [i ? ", " : "", h("a", { href: "#/runs/" + run.info.run_id,
       style: { color: PALETTE[i % PALETTE.length] } }, runLabel(run)), run.info.status === "RUNNING" ? " (running)" : ""])),
     h("div", { class: "toolbar" }, h("label", null, "X axis ", axis), h("label", null, "Smoothing ", smoothing, smoothingValue),

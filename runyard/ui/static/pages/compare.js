@@ -92,6 +92,6 @@ export async function render(main, params, query) {
     runs.length === 2 ? await diffSection(ids[0], ids[1]).catch((e) => h("p", { class: "error" }, e.message)) : null,
     chartsBox);
   const charts = await import("./charts.js");
-  const stop = await charts.render(chartsBox, {}, new URLSearchParams({ runs: ids.join(",") }));
+  const stop = await charts.render(chartsBox, { embedded: true }, new URLSearchParams({ runs: ids.join(",") }));
   return typeof stop === "function" ? stop : undefined;
 }
