@@ -140,8 +140,30 @@ function truncationNote(runId, path, size, shown) {
     (size ? ` of ${formatBytes(size)}` : "") + ". ", downloadLink(runId, path, "Download the whole file"));
 }
 
+const CHUNK_LINES = 500;
+const CHUNKED_ABOVE = 64 * 1024;
+
+/**
+ * Text in a <pre>. A long text goes in as blocks of lines that the browser lays out only when
+ * scrolled into view (content-visibility), so a 1 MB log opens, scrolls and resizes smoothly.
+ */
 function textBlock(text) {
-  return h("pre", { class: "artifact-text" }, text);
+  if (text.length <= CHUNKED_ABOVE) return h("pre", { class: "artifact-text" }, text);
+  const chunks = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = start;
+    let lines = 0;
+    while (lines < CHUNK_LINES && end < text.length) {
+      const next = text.indexOf("\n", end);
+      end = next < 0 ? text.length : next + 1;
+      lines++;
+    }
+    chunks.push(h("span", { class: "chunk", style: { containIntrinsicSize: `auto ${lines * 16}px` } },
+                  text.slice(start, end)));
+    start = end;
+  }
+  return h("pre", { class: "artifact-text chunked" }, chunks);
 }
 
 function tableBlock(text, separator, truncated) {
@@ -195,8 +217,10 @@ async function preview(pane, runId, entry, signal, forceText, showAsText) {
     // only tries to decode them as that image format.
     const objectUrl = URL.createObjectURL(new Blob([bytes], { type: info.type }));
     const img = h("img", { src: objectUrl, alt: path, class: "artifact-image" });
+    const caption = h("p", { class: "muted image-size" });
+    img.addEventListener("load", () => { caption.textContent = `${img.naturalWidth} × ${img.naturalHeight} px`; });
     img.addEventListener("error", () => img.replaceWith(h("p", { class: "error" }, "This file could not be decoded as an image.")));
-    replace(pane, head, h("div", { class: "image-wrap" }, img));
+    replace(pane, head, h("div", { class: "image-wrap" }, img), caption);
     return () => URL.revokeObjectURL(objectUrl);
   }
 
