@@ -34,6 +34,23 @@ class ArtifactStore(ABC):
     def delete_artifacts(self, artifact_path: str | None = None) -> None:
         """Remove a file or directory below the root."""
 
+    def list_files(self, path: str | None = None, limit: int = 10_000) -> tuple[list[FileInfo], bool]:
+        """Every file below ``path``, recursively (directories left out), with root-relative paths;
+        the walk stops after ``limit`` entries (files and directories), and the flag says so."""
+        files: list[FileInfo] = []
+        pending: list[str | None] = [path or None]
+        visited = 0
+        while pending:
+            for info in self.list_artifacts(pending.pop()):
+                visited += 1
+                if visited > limit:
+                    return files, True
+                if info.is_dir:
+                    pending.append(info.path)
+                else:
+                    files.append(info)
+        return files, False
+
     # -- streaming (the server's artifact proxy; files of any size) ---------------------------
     @abstractmethod
     def open_writer(self, artifact_file: str) -> "ArtifactWriter":

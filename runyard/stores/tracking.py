@@ -27,6 +27,8 @@ from runyard.entities import (
     RunTag,
     ViewType,
 )
+from runyard.entities.run_views import BUCKETS_DEFAULT, RUN_KEYS_DEFAULT, DownsampledSeries, RunGroups, RunKeys
+from runyard.errors import NotImplementedFeature
 
 SEARCH_MAX_RESULTS_DEFAULT = 1000
 SEARCH_MAX_RESULTS_LIMIT = 50000
@@ -125,6 +127,32 @@ class TrackingStore(ABC):
         override this; the default builds the table from ``search_runs``."""
         page = self.search_runs(experiment_ids, filter_string, run_view_type, max_results, order_by, page_token)
         return RunTable.from_runs(page, page.token)
+
+    # -- what the web UI reads (runyard's own routes; a plain MLflow server has none of them) ----
+    def search_run_keys(self, experiment_ids: Sequence[str], kind: str, prefix: str = "",
+                        max_results: int = RUN_KEYS_DEFAULT) -> RunKeys:
+        """Distinct ``kind`` keys (``metrics``, ``params`` or ``tags``) of the experiments' runs,
+        sorted, those starting with ``prefix`` (case-insensitive), at most ``max_results``."""
+        raise NotImplementedFeature(f"{type(self).__name__} cannot list run keys")
+
+    def count_runs(self, experiment_ids: Sequence[str], filter_string: str | None = None,
+                   run_view_type: int = ViewType.ACTIVE_ONLY) -> int:
+        """How many runs ``search_runs`` would find with this filter."""
+        raise NotImplementedFeature(f"{type(self).__name__} cannot count runs")
+
+    def group_runs(self, experiment_ids: Sequence[str], group_by: str, metric_keys: Sequence[str] = (),
+                   filter_string: str | None = None, run_view_type: int = ViewType.ACTIVE_ONLY) -> RunGroups:
+        """The matching runs grouped by ``group_by`` (``params.<key>``, ``tags.<key>`` or a run
+        attribute), with the count and the mean, min and max of each metric's latest value per group."""
+        raise NotImplementedFeature(f"{type(self).__name__} cannot group runs")
+
+    def get_metric_downsampled(self, run_id: str, metric_key: str, x_axis: str = "step",
+                               buckets: int = BUCKETS_DEFAULT, min_x: int | None = None,
+                               max_x: int | None = None) -> DownsampledSeries:
+        """A metric's points with ``x_axis`` in [min_x, max_x]: all of them when there are at most
+        2 x ``buckets``, else the first, the last, and the lowest and highest point of each of
+        ``buckets`` equal-width x buckets."""
+        raise NotImplementedFeature(f"{type(self).__name__} cannot downsample metric histories")
 
     # -- logging -----------------------------------------------------------------------------
     @abstractmethod
