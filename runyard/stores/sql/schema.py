@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 
-HEAD_REVISION = "0003_registry"
+HEAD_REVISION = "0004_key_indexes"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -108,6 +108,8 @@ metrics = Table(
 
 # The latest point per (run, key): max by (step, timestamp, value). What search filters and sorts
 # on. NULL stands for NaN here so that comparisons and NULLS-LAST ordering treat it as missing.
+# The (key, run_uuid) index (revision 0004) lists an experiment's distinct keys with one seek per
+# key; it leaves the value out, so updating a latest value never touches it.
 latest_metrics = Table(
     "latest_metrics",
     metadata,
@@ -117,6 +119,7 @@ latest_metrics = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("step", BigInteger, nullable=False),
     PrimaryKeyConstraint("run_uuid", "key"),
+    Index(None, "key", "run_uuid"),
     sqlite_with_rowid=False,
     **MYSQL_TABLE_OPTIONS,
 )
@@ -387,5 +390,17 @@ def _on_sqlite_or_mysql(ddl: Any, target: Any, bind: Any, dialect: Any = None, *
 VALUE_INDEXES = tuple(
     Index(f"ix_{table.name}_key_value", table.c.key, table.c.value, mysql_length={"value": 191})
     .ddl_if(callable_=_on_sqlite_or_mysql)
+    for table in (params, tags)
+)
+
+
+def _on_postgresql(ddl: Any, target: Any, bind: Any, dialect: Any = None, **kw: Any) -> bool:
+    return dialect.name == "postgresql"
+
+
+# Distinct param and tag keys by index walk (revision 0004). SQLite and MySQL walk VALUE_INDEXES,
+# whose leading column is the key too; PostgreSQL has no such index, so it gets these.
+KEY_INDEXES = tuple(
+    Index(f"ix_{table.name}_key_run_uuid", table.c.key, table.c.run_uuid).ddl_if(callable_=_on_postgresql)
     for table in (params, tags)
 )

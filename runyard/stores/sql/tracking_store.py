@@ -8,8 +8,10 @@ from runyard import uris
 from runyard.stores.sql.engine import Database
 from runyard.stores.sql.experiments import ExperimentsMixin
 from runyard.stores.sql.logged_models import LoggedModelsMixin
+from runyard.stores.sql.metric_downsampling import MetricDownsamplingMixin
 from runyard.stores.sql.migrate import ensure_schema
 from runyard.stores.sql.run_logging import RunLoggingMixin
+from runyard.stores.sql.run_views import RunViewsMixin
 from runyard.stores.sql.runs import RunsMixin
 from runyard.stores.sql.statements import Statements
 from runyard.stores.tracking import TrackingStore
@@ -22,7 +24,8 @@ def default_artifact_root_for(uri: str) -> str:
     return uris.path_to_file_uri(os.path.join(base, uris.DEFAULT_ARTIFACT_DIR))
 
 
-class SqlTrackingStore(ExperimentsMixin, RunsMixin, RunLoggingMixin, LoggedModelsMixin, TrackingStore):
+class SqlTrackingStore(ExperimentsMixin, RunsMixin, RunLoggingMixin, LoggedModelsMixin, RunViewsMixin,
+                       MetricDownsamplingMixin, TrackingStore):
     """Tracking store over SQLAlchemy Core; creates its schema on first use of a new database."""
 
     def __init__(self, uri: str, default_artifact_root: str | None = None) -> None:
