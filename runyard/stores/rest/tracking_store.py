@@ -25,6 +25,7 @@ from runyard.entities import (
 from runyard import search, validation
 from runyard.errors import InvalidParameterValue
 from runyard.stores.rest.http_client import HttpClient
+from runyard.stores.rest.run_views import RestRunViewsMixin
 from runyard.stores.tracking import (
     SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT,
     SEARCH_LOGGED_MODELS_MAX_RESULTS_LIMIT,
@@ -60,7 +61,7 @@ def _order_dict(clause: str) -> dict[str, Any]:
     return {"field_name": field, "ascending": direction.strip().upper() != "DESC"}
 
 
-class RestTrackingStore(TrackingStore):
+class RestTrackingStore(RestRunViewsMixin, TrackingStore):
     """Experiments, runs and logged models kept by a tracking server at ``uri`` (http/https).
 
     Arguments are checked here with the same rules the server applies, wherever JSON could not
