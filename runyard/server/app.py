@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable
 
 from runyard.diagnostics import get_logger
 from runyard.errors import BadRequest, InvalidParameterValue, RunyardException
-from runyard.server import artifact_proxy, http, meta, ui_assets
+from runyard.server import artifact_proxy, http, meta, ui_assets, ui_handlers
 from runyard.server.artifact_roots import ArtifactRoots
 from runyard.server.context import Context
 from runyard.server import model_handlers  # noqa: F401 - registers the logged-model routes
@@ -81,6 +81,7 @@ class RunyardApp:
             ("GET", "/ajax-api/3.0/mlflow/server-info"): meta.server_info,
             ("GET", "/openapi.json"): meta.openapi,
             ("GET", "/"): ui_assets.index,
+            **ui_handlers.ui_routes(),
         }
 
     async def __call__(self, scope: dict, receive: http.Receive, send: http.Send) -> None:

@@ -4,18 +4,24 @@ streamed in chunks between the socket and the artifact store, never held whole i
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 import posixpath
 from urllib.parse import quote, unquote
 
 from runyard.errors import InvalidParameterValue, NotImplementedFeature
 from runyard.server import http
 from runyard.server.context import Context
+from runyard.stores.artifact_store import ArtifactStore
 from runyard.wire import codec
 from runyard.wire.endpoints import ARTIFACTS_PREFIX
 
 CHUNK = 1024 * 1024
-_INERT_TEXT = {".txt", ".log", ".json", ".yaml", ".yml", ".csv", ".md", ".py", ".tsv"}
+# Downloads are served as inert types only: text-like files as text/plain, a few raster image
+# formats as themselves, everything else (HTML, SVG, scripts, ...) as opaque bytes.
+_INERT_TEXT = {".txt", ".log", ".json", ".yaml", ".yml", ".csv", ".md", ".py", ".tsv", ".ini", ".toml", ".cfg",
+               ".rst", ".jsonl", ".ndjson", ".sql", ".r", ".ipynb"}
+_INERT_TEXT_NAMES = {"MLmodel", "requirements.txt", "conda.yaml", "python_env.yaml", "LICENSE", "README"}
+_IMAGES = {".png": b"image/png", ".jpg": b"image/jpeg", ".jpeg": b"image/jpeg", ".gif": b"image/gif",
+           ".webp": b"image/webp"}
 
 
 async def _in_thread(fn, *args):
@@ -79,20 +85,35 @@ def _files_below(infos, base: str) -> list[dict]:
             for info in infos]
 
 
+def inert_content_type(name: str) -> bytes:
+    """The Content-Type a downloaded file named ``name`` is served with (never HTML or SVG)."""
+    ext = posixpath.splitext(name)[1].lower()
+    if ext in _INERT_TEXT or name in _INERT_TEXT_NAMES:
+        return b"text/plain; charset=utf-8"
+    return _IMAGES.get(ext, b"application/octet-stream")
+
+
 async def _download(ctx: Context, path: str, request: http.Request, send: http.Send) -> None:
+    await stream_file(ctx.artifacts.destination_store(), ctx.artifacts.proxy_path(path), request, send)
+
+
+async def stream_artifact(ctx: Context, artifact_uri: str, path: str, request: http.Request,
+                          send: http.Send) -> None:
+    """Send the file ``path`` below ``artifact_uri`` (a run's or a model's artifact root), which
+    must lie in an artifact root this server manages."""
+    store, base = ctx.artifacts.store_for(artifact_uri)
     rel = ctx.artifacts.proxy_path(path)
-    store = ctx.artifacts.destination_store()
+    if not rel:
+        raise InvalidParameterValue("Invalid path: a file name is required")
+    await stream_file(store, "/".join(p for p in (base, rel) if p), request, send)
+
+
+async def stream_file(store: ArtifactStore, rel: str, request: http.Request, send: http.Send) -> None:
+    """Send one file of ``store`` (``rel`` already validated) as an inert attachment, in chunks."""
     reader = await _in_thread(store.open_reader, rel)
     try:
         name = posixpath.basename(rel)
-        ext = posixpath.splitext(name)[1].lower()
-        # Served as inert types only: text stays text/plain, everything else is opaque bytes.
-        if ext in _INERT_TEXT:
-            content_type = b"text/plain; charset=utf-8"
-        else:
-            guessed = mimetypes.guess_type(name)[0] or ""
-            content_type = b"image/png" if guessed == "image/png" else b"application/octet-stream"
-        headers = [(b"content-type", content_type), (b"content-length", str(reader.size).encode()),
+        headers = [(b"content-type", inert_content_type(name)), (b"content-length", str(reader.size).encode()),
                    (b"content-disposition", f"attachment; filename*=UTF-8''{quote(name)}".encode())]
         headers.extend(http.BASE_HEADERS)
         headers.extend(request.extra_headers)
