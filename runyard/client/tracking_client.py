@@ -11,6 +11,7 @@ from runyard.client.artifacts import RunArtifacts
 from runyard.client.async_queue import RunOperations, flush_async_logging, logging_queue, split_batch
 from runyard.client.logged_models import LoggedModels
 from runyard.client.registry_client import RegistryMethods
+from runyard.client.run_diff import RunDiffs
 from runyard.client.tracking_uri import resolve_registry_uri, resolve_tracking_uri
 from runyard.entities import (
     DatasetInput,
@@ -65,7 +66,7 @@ def _as_metric(m: Any) -> Metric:
     return Metric(m.key, metric_value(m.key, m.value), m.timestamp, step)
 
 
-class RunyardClient(RunArtifacts, LoggedModels, RegistryMethods):
+class RunyardClient(RunArtifacts, LoggedModels, RegistryMethods, RunDiffs):
     """Client for a tracking store and a model registry; holds nothing but the store handles."""
 
     def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None) -> None:
