@@ -10,6 +10,7 @@ import { artifactBrowser } from "../components/artifacts.js";
 import { descriptionSection, detailsTable, tagSections } from "../components/run_overview.js";
 import { latestMetricsTable, modelsTab, paramsTable } from "../components/run_tables.js";
 
+const POLL_MS = 5000; // a RUNNING run is re-read this often (status, metrics, params, tags)
 const TABS = [["overview", "Overview"], ["params", "Parameters"], ["metrics", "Metrics"],
               ["artifacts", "Artifacts"], ["models", "Models"]];
 
@@ -45,7 +46,8 @@ export async function render(main, { runId }, query) {
   }
   const page = new RunPage(main, run, query);
   page.draw();
-  return () => page.dispose();
+  page.poll();
+  return () => page.destroy();
 }
 
 class RunPage {
@@ -58,7 +60,46 @@ class RunPage {
     this.query = query;
     this.disposers = [];
     this.ticker = null;
+    this.poller = null;
     this.experiment = null;
+  }
+
+  destroy() {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
+    this.dispose();
+  }
+
+  /** While the run is RUNNING, follow it: new status, metrics, params and tags show up on their own. */
+  poll() {
+    if (this.poller || this.run.info.status !== "RUNNING") return;
+    let busy = false;
+    this.poller = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const fresh = await loadRun(this.runId);
+        if (!this.poller) return;
+        const before = JSON.stringify([this.run.info, this.run.data]);
+        if (JSON.stringify([fresh.info, fresh.data]) !== before) this.refresh(fresh);
+        if (fresh.info.status !== "RUNNING") { clearInterval(this.poller); this.poller = null; }
+      } catch {
+        // A missed poll is retried at the next tick; the page keeps what it shows.
+      } finally {
+        busy = false;
+      }
+    }, POLL_MS);
+  }
+
+  /** Show a newer copy of the run without disturbing an edit in progress or the artifact browser. */
+  refresh(fresh) {
+    this.run = fresh;
+    const editing = this.head.querySelector("input") || this.head.querySelector(".confirm");
+    if (!editing) this.drawHead();
+    this.drawTabs();
+    const busy = this.body.contains(document.activeElement) && document.activeElement !== document.body ||
+                 this.body.querySelector("textarea, .tag-value-input");
+    if (this.tab !== "artifacts" && !busy) this.showTab(this.tab);
   }
 
   dispose() {
@@ -71,6 +112,7 @@ class RunPage {
     try {
       this.run = await loadRun(this.runId);
       this.draw();
+      this.poll();
     } catch (error) {
       showError(error);
     }
