@@ -92,4 +92,7 @@ def test_each_experiment_links_to_its_runs_and_several_open_together(ui_server, 
     expect(page.get_by_role("link", name="alpha-run")).to_be_visible()
     expect(page.get_by_role("link", name="beta-run")).to_be_visible()
     expect(page.locator(".summary")).to_contain_text("2 runs")
+    beta_row = page.locator(".vt-row").filter(has=page.get_by_role("link", name="beta-run"))
+    expect(page.get_by_role("columnheader", name="Experiment")).to_be_visible()
+    expect(beta_row.get_by_role("cell").nth(2)).to_have_text("beta")
     snap(page, "two-experiments-runs")
