@@ -197,3 +197,25 @@ def http_request_backoff_jitter() -> float:
 
 def http_request_timeout() -> float:
     return get_float("HTTP_REQUEST_TIMEOUT", 120.0) or 120.0
+
+
+# -- Model scoring (`runyard models serve|predict|build-docker`) ---------------------------------
+def scoring_request_timeout() -> float:
+    """``RUNYARD_SCORING_SERVER_REQUEST_TIMEOUT`` / ``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT``: seconds
+    one scoring request may take (60 by default, as in MLflow)."""
+    value = get_float("SCORING_SERVER_REQUEST_TIMEOUT", 60.0)
+    if value is None or value <= 0:
+        raise ValueError(f"RUNYARD_SCORING_SERVER_REQUEST_TIMEOUT / MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT "
+                         f"must be a positive number, got {value!r}")
+    return value
+
+
+def env_root() -> str:
+    """``RUNYARD_ENV_ROOT`` / ``MLFLOW_ENV_ROOT``: where model environments are built and cached
+    (``~/.runyard/envs`` by default)."""
+    return os.path.abspath(os.path.expanduser(get_str("ENV_ROOT") or os.path.join("~", ".runyard", "envs")))
+
+
+def uv_executable() -> str | None:
+    """``RUNYARD_UV``: the ``uv`` executable for ``--env-manager uv`` (default: found on PATH)."""
+    return os.environ.get("RUNYARD_UV") or None

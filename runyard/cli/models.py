@@ -1,5 +1,6 @@
-"""``runyard models list|describe|history|set-alias|transition|delete|serve``: the model registry, and
-the scoring server for a model."""
+"""``runyard models list|describe|history|set-alias|transition|delete``: the model registry; the
+scoring commands (``serve``, ``predict``, ``build-docker``, ``generate-dockerfile``) live in
+``runyard.cli.serving`` and are registered on the same group."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import click
 
 from runyard.cli.options import make_client, tracking_uri_option
 from runyard.cli.output import format_time, print_json, print_table
+from runyard.cli.serving import build_docker, generate_dockerfile, predict, serve
 
 _STAGES_SHOWN = ("Staging", "Production")
 
@@ -40,7 +42,8 @@ TIME = Time()
 
 @click.group()
 def models() -> None:
-    """List, inspect and change registered models: versions, stages, aliases and their history."""
+    """List, inspect and change registered models (versions, stages, aliases and their history);
+    serve, predict with or package a model."""
 
 
 @models.command(name="list")
@@ -149,42 +152,5 @@ def delete(name: str, version: str | None, tracking_uri: str | None) -> None:
         click.echo(f"Version {version} of model '{name}' has been deleted.")
 
 
-@models.command()
-@click.option("-m", "--model-uri", required=True, metavar="URI",
-              help="The model to serve: models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN/PATH or a path.")
-@click.option("-p", "--port", type=int, default=5000, show_default=True, help="Port to listen on.")
-@click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("-w", "--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes (forked after the model is loaded, so they share its memory).")
-@click.option("-t", "--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds one request may take before it is answered 504 "
-                   "(default: MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT or 60).")
-@click.option("--env-manager", default="local", show_default=True,
-              help="Environment to serve the model in; only 'local' (this environment) is supported yet.")
-@tracking_uri_option
-def serve(model_uri: str, port: int, host: str, workers: int, timeout: float | None, env_manager: str,
-          tracking_uri: str | None) -> None:
-    """Serve a model over MLflow's scoring protocol (/ping, /health, /version, /invocations)."""
-    import os
-
-    if env_manager.lower() != "local":
-        raise click.UsageError(f"--env-manager {env_manager} is not supported yet; use --env-manager local")
-    if timeout is None:
-        raw = os.environ.get("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", "60")
-        try:
-            timeout = float(raw)
-        except ValueError:
-            raise click.UsageError(f"MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT={raw!r} is not a number") from None
-    if tracking_uri:
-        import runyard.fluent
-
-        runyard.fluent.set_tracking_uri(tracking_uri)
-    from runyard.pyfunc import load_model
-    from runyard.scoring import ScoringSettings, create_scoring_app
-    from runyard.server.supervisor import serve as supervise
-
-    model = load_model(model_uri)
-    settings = ScoringSettings(timeout=timeout)
-    click.echo(f"runyard scoring server for {model_uri} on http://{host}:{port} ({workers} worker"
-               f"{'s' if workers > 1 else ''})", err=True)
-    raise SystemExit(supervise(lambda: create_scoring_app(model, settings), host, port, workers))
+for _command in (serve, predict, build_docker, generate_dockerfile):
+    models.add_command(_command)

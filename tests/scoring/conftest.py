@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -39,3 +43,25 @@ def served_models(tracking):
 def expected():
     return lambda rows: [2 * a + 3 * b for a, b in rows]
 
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "env_build: builds real model environments with pip or uv (downloads "
+                                       "packages; about a minute each on a quiet machine)")
+
+
+@pytest.fixture(scope="session")
+def env_root(tmp_path_factory):
+    """One environment root for the session: the runyard wheel is built once and shared."""
+    return tmp_path_factory.mktemp("envs")
+
+
+@pytest.fixture(scope="session")
+def doubler(tmp_path_factory):
+    """A custom model pickled by value (see env_model.py): on disk and as models:/Doubler/1."""
+    where = tmp_path_factory.mktemp("doubler")
+    tracking = f"sqlite:///{where}/runyard.db"
+    script = os.path.join(os.path.dirname(__file__), "env_model.py")
+    subprocess.run([sys.executable, script, str(where / "model"), tracking], cwd=where, check=True,
+                   capture_output=True, timeout=300)
+    return {"path": str(where / "model"), "uri": "models:/Doubler/1", "tracking": tracking}
