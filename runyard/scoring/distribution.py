@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata as metadata
+import json
 import os
 import re
 import shutil
@@ -58,7 +59,7 @@ def _package_files(package: Path) -> list[Path]:
 def _generated_pyproject() -> str:
     """A ``pyproject.toml`` for an installed runyard, from its distribution metadata."""
     requires = [r for r in (metadata.requires("runyard") or []) if "extra ==" not in r]
-    deps = "".join(f"    {r!r},\n".replace("'", '"') for r in requires)
+    deps = "".join(f"    {json.dumps(r)},\n" for r in requires)  # a JSON string is a TOML basic string
     return ("[build-system]\nrequires = [\"setuptools>=68\", \"wheel\"]\nbuild-backend = \"setuptools.build_meta\"\n\n"
             f"[project]\nname = \"runyard\"\nversion = \"{__version__}\"\nrequires-python = \">=3.10\"\n"
             f"dependencies = [\n{deps}]\n\n[project.scripts]\nrunyard = \"runyard.cli:main\"\n\n"

@@ -54,7 +54,8 @@ def test_dockerfile_layout(doubler, env_root, tmp_path):
     assert json.loads(dict(steps)["CMD"]) == ["runyard", "models", "serve", "-m", "/opt/ml/model", "-h", "0.0.0.0",
                                               "-p", "8080", "--env-manager", "local"]
     assert (context / "model" / "MLmodel").is_file() and len(list((context / "wheels").glob("runyard-*.whl"))) == 1
-    assert (context / "requirements.txt").read_text().split() == (context / "model" / "requirements.txt").read_text().split()
+    requirements = (context / "model" / "requirements.txt").read_text().split()
+    assert (context / "requirements.txt").read_text().split() == requirements
     # virtualenv: the model's Python and pinned build tools in /opt/venv; a rewrite refreshes the context.
     result = _generate(doubler, env_root, "-d", str(context), "--env-manager", "virtualenv")
     assert result.exit_code == 0, result.output

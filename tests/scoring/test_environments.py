@@ -117,3 +117,15 @@ def test_conda_is_refused():
     result = CliRunner().invoke(cli, ["models", "serve", "-m", "models:/x/1", "--env-manager", "conda"])
     assert result.exit_code == 2
     assert "--env-manager conda is not supported; use local, virtualenv or uv" in result.output
+
+
+def test_an_installed_runyard_gets_a_pyproject_from_its_metadata(tmp_path):
+    tomllib = pytest.importorskip("tomllib")
+
+    project = tomllib.loads(distribution._generated_pyproject())["project"]
+    assert project["name"] == "runyard" and project["version"] == distribution.__version__
+    assert any(dep.startswith("click") for dep in project["dependencies"])
+    assert not any("extra ==" in dep for dep in project["dependencies"])
+    copied = distribution.copy_source(tmp_path / "src")
+    assert (copied / "pyproject.toml").is_file() and (copied / "runyard" / "cli" / "__main__.py").is_file()
+    assert not list(copied.rglob("__pycache__"))
