@@ -28,6 +28,7 @@ INSTALL_SECONDS = 420
 
 
 def _generate(doubler, env_root, *args):
+    # In process, --tracking-uri sets the fluent tracking URI; the `tracking` fixture resets it after.
     return CliRunner().invoke(cli, ["models", "generate-dockerfile", "-m", doubler["uri"], "--tracking-uri",
                                     doubler["tracking"], *args], env={"RUNYARD_ENV_ROOT": str(env_root)})
 
@@ -44,7 +45,7 @@ def _mapped(arg: str, copies: dict[str, Path]) -> str:
     return arg
 
 
-def test_dockerfile_layout(doubler, env_root, tmp_path):
+def test_dockerfile_layout(doubler, env_root, tmp_path, tracking):
     result = _generate(doubler, env_root, "-d", str(tmp_path / "ctx"))
     assert result.exit_code == 0, result.output
     context = tmp_path / "ctx"
@@ -82,7 +83,7 @@ def test_build_docker_without_an_engine_leaves_the_context_and_the_command(doubl
 
 
 @pytest.mark.env_build
-def test_dockerfile_replayed_in_a_fresh_venv_serves_the_model(doubler, env_root, tmp_path):
+def test_dockerfile_replayed_in_a_fresh_venv_serves_the_model(doubler, env_root, tmp_path, tracking):
     assert _generate(doubler, env_root, "-d", str(tmp_path / "ctx")).exit_code == 0
     context = tmp_path / "ctx"
     venv = tmp_path / "image"
