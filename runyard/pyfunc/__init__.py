@@ -10,13 +10,14 @@ import os
 from typing import Any
 
 from runyard.flavors import python_model as _python_model
+from runyard.flavors import spark_udf as _spark_udf
 from runyard.flavors.loading import load_pyfunc as _load_local
 from runyard.fluent import models as _models
 from runyard.models.model import ModelInfo
 from runyard.models.pyfunc import FLAVOR_NAME, PyFuncModel, PythonModel, PythonModelContext
 
 __all__ = ["FLAVOR_NAME", "PyFuncModel", "PythonModel", "PythonModelContext", "get_model_dependencies",
-           "load_model", "log_model", "save_model"]
+           "load_model", "log_model", "save_model", "spark_udf"]
 
 
 def save_model(path: str | os.PathLike[str], loader_module: str | None = None, data_path: str | None = None,
@@ -67,3 +68,17 @@ def get_model_dependencies(model_uri: str, format: str = "pip") -> str:  # noqa:
         raise ValueError(f"Illegal format argument {format!r}: expected 'pip' or 'conda'")
     local = _models.download_model(model_uri)
     return os.path.join(local, "requirements.txt" if format == "pip" else "conda.yaml")
+
+
+def spark_udf(spark: Any, model_uri: str, result_type: Any = None, env_manager: str | None = None,
+              params: dict[str, Any] | None = None, extra_env: dict[str, str] | None = None,
+              prebuilt_env_uri: str | None = None, model_config: dict[str, Any] | str | None = None) -> Any:
+    """A Spark pandas UDF that scores the model at ``model_uri`` (any model URI) on Spark's executors.
+
+    Call it with column names, Columns or one ``struct(...)``, or with no arguments when the signature
+    names its inputs. ``result_type`` (a pyspark DataType or DDL string; default: from the output
+    schema, else ``double``) picks what is returned. Only ``env_manager="local"`` is supported: the
+    executors need runyard and the model's requirements installed."""
+    _spark_udf.check_environment(env_manager, prebuilt_env_uri)
+    return _spark_udf.spark_udf(spark, _models.download_model(model_uri), result_type, params=params,
+                                extra_env=extra_env, model_config=model_config)
