@@ -330,3 +330,23 @@ def test_three_thousand_runs_keep_a_bounded_dom_and_scroll_to_the_last(ui_server
     # The jumps fetched the pages they landed on, not every page in between (15 pages of 200).
     assert len(searches) < 10
     snap(page, "bottom")
+
+
+def test_a_big_group_opens_its_first_runs_and_becomes_a_filter(ui_server, page):
+    experiment_id = ui_server.client.create_experiment("big-group")
+    store = factory.tracking_store_for(ui_server.server.settings.backend_store_uri)
+    for i in range(60):
+        run = store.create_run(experiment_id, "ana", BASE_MS + i, [], f"b{i:02d}")
+        store.log_batch(run.info.run_id, [], [Param("optimizer", "adam's")], [])
+    _open(page, ui_server, experiment_id, "group=params.optimizer")
+    expect(page.get_by_label("Group by")).to_have_value("params.optimizer")
+    page.get_by_role("button", name="Expand group adam's").click()
+    expect(page.get_by_role("link", name="b59", exact=True)).to_be_visible()
+    page.locator(".vt-scroller").evaluate("el => { el.scrollTop = el.scrollHeight; }")  # the note ends the group
+    note = page.locator(".vt-row.group-note")
+    expect(note).to_contain_text("First 50 of 60 runs")
+    note.get_by_role("button", name="show all as a filter").click()
+    expect(page.get_by_label("Filter runs")).to_have_value("params.`optimizer` = 'adam''s'")
+    expect(page.get_by_label("Group by")).to_have_value("")
+    expect(page.locator(".summary")).to_contain_text("60 runs")
+    assert "group=" not in page.url and "filter=" in page.url

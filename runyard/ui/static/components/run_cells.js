@@ -55,7 +55,7 @@ function stat(value) {
 }
 
 /** Cells of the grouped table: toggle, value, count, then mean/min/max per metric. */
-export function groupCells(entry, metrics, onToggle) {
+export function groupCells(entry, metrics, onToggle, onShowAll) {
   if (entry.type === "group") {
     const { group, expanded, index } = entry;
     const label = group.value === null || group.value === undefined ? "(not set)" : String(group.value);
@@ -79,9 +79,12 @@ export function groupCells(entry, metrics, onToggle) {
     for (const key of metrics) cells.push(formatNumber(row.metrics.get(key)), "", "");
     return cells;
   }
-  const cells = ["", h("span", { class: "muted note-cell" }, entry.text), ""];
-  for (let i = 0; i < metrics.length; i++) cells.push("", "", "");
-  return cells;
+  const note = h("span", { class: "muted note-cell" }, entry.text);
+  if (entry.more) {
+    note.append(" · ", h("button", { type: "button", class: "link", onclick: () => onShowAll(entry.group) },
+                         "show all as a filter"));
+  }
+  return ["", note];
 }
 
 /** The grouped table's columns; sorting them sorts the (already complete) list of groups. */

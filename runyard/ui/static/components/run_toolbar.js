@@ -73,15 +73,20 @@ export function runToolbar({ experimentIds, state, chooser, onFilter, onView, on
   remove.addEventListener("click", () => lifecycle("delete"));
   restore.addEventListener("click", () => lifecycle("restore"));
 
+  const grouping = groupSelect(experimentIds, state.group, (group) => { nestedLabel.hidden = Boolean(group); onGroup(group); });
   const element = h("div", { class: "run-controls" }, form,
-    h("div", { class: "toolbar" }, views,
-      groupSelect(experimentIds, state.group, (group) => { nestedLabel.hidden = Boolean(group); onGroup(group); }),
-      nestedLabel, chooser.element, h("span", { class: "sep" }),
+    h("div", { class: "toolbar" }, views, grouping, nestedLabel, chooser.element, h("span", { class: "sep" }),
       compare, remove, restore, summary),
     message);
 
   return {
     element,
+    /** Show the filter and grouping of `state` (changed by something other than these controls). */
+    reset(current) {
+      filter.value = current.filter;
+      grouping.value = current.group;
+      nestedLabel.hidden = Boolean(current.group);
+    },
     busy(on) {
       element.classList.toggle("busy", on);
       if (on) summary.dataset.last = summary.textContent;

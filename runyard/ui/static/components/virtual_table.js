@@ -3,8 +3,9 @@
 // range is rowCount * rowHeight: no measuring, and 100,000 rows cost what 40 do.
 //
 // The caller owns the data. `renderRow(i)` returns `{cells, className, attrs}` for row i (cells
-// may be placeholders while its page loads); `onRange(first, last)` says which rows are wanted
-// so the caller can fetch them; `refresh()` redraws after the data changed.
+// may be placeholders while its page loads; with fewer cells than columns the last one spans the
+// rest); `onRange(first, last)` says which rows are wanted so the caller can fetch them;
+// `refresh()` redraws after the data changed.
 
 import { h, clear } from "../dom.js";
 
@@ -110,6 +111,10 @@ export class VirtualTable {
                            "aria-rowindex": index + 1 },
       cells.map((content, i) => h("div", { class: "vt-cell " + (this.columns[i]?.className || ""),
                                             role: "cell" }, content)));
+    if (cells.length && cells.length < this.columns.length) {
+      // Fewer cells than columns: the last one spans the rest of the row (a note, say).
+      row.lastChild.style.gridColumn = `${cells.length} / -1`;
+    }
     row.style.top = index * this.rowHeight + "px";
     row.style.height = this.rowHeight + "px";
     return row;

@@ -11,7 +11,7 @@ import { VirtualTable } from "../components/virtual_table.js";
 import { ATTRIBUTE_COLUMNS, columnFor, defaultColumnIds, orderByFor, parseColumnId } from "../components/run_columns.js";
 import { RunPager } from "../components/run_pager.js";
 import { RunLayout } from "../components/run_layout.js";
-import { GroupView } from "../components/run_groups.js";
+import { GroupView, groupClause, joinFilters } from "../components/run_groups.js";
 import { columnChooser } from "../components/column_chooser.js";
 import { groupCells, groupColumns, placeholderCells, runCells, sortGroups } from "../components/run_cells.js";
 import { runToolbar } from "../components/run_toolbar.js";
@@ -94,7 +94,17 @@ export async function render(main, params, query) {
 
   const groupRow = (index) => {
     const entry = groups.list[index];
-    return { cells: groupCells(entry, groups.metrics, (i) => groups.toggle(i)), className: "group-" + entry.type };
+    return { cells: groupCells(entry, groups.metrics, (i) => groups.toggle(i), showGroupRuns),
+             className: "group-" + entry.type };
+  };
+
+  // A group too big to open in place becomes the filter, ungrouped.
+  const showGroupRuns = (group) => {
+    state.filter = joinFilters(state.filter, groupClause(state.group, group.value));
+    state.group = "";
+    writeState(state);
+    toolbar.reset(state);
+    refresh();
   };
 
   const select = (row, on) => {
