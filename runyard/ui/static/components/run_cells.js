@@ -96,7 +96,7 @@ export function groupColumns(groupBy, metrics) {
   ];
   for (const key of metrics) {
     for (const agg of ["mean", "min", "max"]) {
-      columns.push({ id: `${agg}:${key}`, label: `${key} ${agg}`, width: 110, sortable: true,
+      columns.push({ id: `${agg}:${key}`, label: `${key} ${agg}`, width: 140, sortable: true,
                      className: "kind-metrics", title: `${agg} of metrics.${key} over the group's runs` });
     }
   }
