@@ -50,7 +50,7 @@ def test_routes_serve_the_same_data_on_both_prefixes(client: AsgiDriver) -> None
     ("POST", "/api/2.0/mlflow/runs/no-such"),
     ("GET", "/api/9.0/mlflow/runs/get"),
     ("GET", "/API/2.0/mlflow/runs/get"),
-    ("GET", "/"),
+    ("GET", "/index.html"),
 ])
 def test_unknown_route_is_404(client: AsgiDriver, method: str, path: str) -> None:
     response = client.request(method, path, json_body={} if method == "POST" else None)
