@@ -75,3 +75,47 @@ def test_models_bench_quick_runyard_only(tmp_path):
     assert {(r["model"], r["workload"]) for r in rows} == {
         (m, w) for m in ("LinearRegression", "RandomForest(50)") for w in ("log_model", "load_predict")}
     assert all(r["runyard"] > 0 and "mlflow" not in r for r in rows)
+
+
+SCORING_BENCH = os.path.join(ROOT, "bench", "bench_scoring.py")
+
+
+def test_scoring_bench_quick_runyard_only(tmp_path):
+    """bench_scoring.py saves a model, serves it with `runyard models serve`, times requests on one
+    keep-alive connection and checks every answer against the fitted model (no MLflow)."""
+    out = tmp_path / "scoring.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "RUNYARD_"))}
+    proc = subprocess.Popen(
+        [sys.executable, SCORING_BENCH, "--quick", "--only-runyard", "--requests", "50", "--json", str(out)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # SIGTERM: the harness stops its server's process group on the way out
+        stdout, stderr = proc.communicate(timeout=30)
+        raise AssertionError(f"scoring benchmark timed out:\n{stdout[-4000:]}\n{stderr[-4000:]}") from None
+    assert proc.returncode == 0, f"scoring benchmark failed:\n{stdout[-4000:]}\n{stderr[-4000:]}"
+    assert "workload" in stdout and "speedup" in stdout and "keep-alive" in stdout  # the table
+    payload = json.loads(out.read_text())
+    assert list(payload["results"]) == ["runyard"]
+    results = payload["results"]["runyard"]
+    for key in ("ready", "first_call", "ready_rss", "lat1", "rps1", "lat100", "loaded_rss"):
+        assert results[key]["ok"] is True, (key, results[key])
+    assert results["lat1"]["check"] == {**results["lat1"]["check"], "checked": 70, "problems": []}
+    assert results["lat100"]["check"]["checked"] == 25 and not results["lat100"]["check"]["problems"]
+
+
+def test_scoring_bench_check_refuses_wrong_answers():
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    try:
+        import numpy as np
+        import scoring_client
+    finally:
+        sys.path.pop(0)
+    expected = [np.array([1.5]), np.array([2.0, 3.0])]
+    good = scoring_client.check_predictions([b'{"predictions": [1.5]}', b'{"predictions": [2.0, 3.0]}'], [0, 1], expected)
+    assert good["problems"] == [] and good["bitwise_equal"] == 2
+    bad = scoring_client.check_predictions(
+        [b'{"predictions": [1.6]}', b'{"predictions": [2.0]}', b'{"error_code": "BAD_REQUEST"}'], [0, 1, 0], expected)
+    assert len(bad["problems"]) == 3

@@ -40,9 +40,51 @@ def enforce_schema(data: Any, schema: Schema) -> Any:
         return enforce_tensor_schema(data, schema, _check_names)
     frame = _to_frame(data, schema)
     if schema.has_input_names():
+        if _already_fits(frame, schema):
+            return _fresh_view(frame)
         _check_names(set(frame.columns), schema)
         return _enforce_named_columns(frame, schema)
     return _enforce_unnamed_columns(frame, schema)
+
+
+def _already_fits(frame: Any, schema: Schema) -> bool:
+    """True when the general path would keep every column of ``frame`` as it is: exactly the
+    schema's columns, in its order, each already of its numpy dtype (the usual scoring request).
+    The general path then only rebuilds the same frame column by column, which costs more than
+    the prediction of a small model."""
+    columns = frame.columns
+    specs = schema.inputs
+    if len(columns) != len(specs) or columns.name is not None:
+        return False
+    names = [spec.name for spec in specs]
+    # Equal to the schema's names, and those are distinct: so the frame's columns are too (asking
+    # the Index itself whether it is unique hashes it, at a cost on every request).
+    if len(set(names)) != len(names) or columns.tolist() != names:
+        return False
+    for dtype, spec in zip(frame.dtypes.tolist(), specs):
+        t = spec.type
+        if not isinstance(t, DataType) or not isinstance(dtype, np.dtype) or dtype.kind == "O":
+            return False
+        if dtype != t.to_numpy():
+            return False
+    return True
+
+
+def _fresh_view(frame: Any) -> Any:
+    """A new frame with the same data, as the general path returns: a model that changes its input
+    never changes the caller's frame (a lazy copy where pandas copies on write, else a real one)."""
+    out = frame.copy(deep=not _copies_on_write())
+    if out.attrs:
+        out.attrs = {}
+    return out
+
+
+def _copies_on_write() -> bool:
+    import pandas as pd
+
+    if int(pd.__version__.split(".", 1)[0]) >= 3:
+        return True  # always on; reading the option warns there
+    return pd.options.mode.copy_on_write is True
 
 
 def _to_frame(data: Any, schema: Schema) -> Any:
