@@ -133,6 +133,15 @@ def to_spark_result(predictions: Any, dtype: Any, rows: int) -> Any:
     return _scalar_result(frame, dtype)
 
 
+def empty_result(dtype: Any) -> Any:
+    """The result for a batch of no rows."""
+    import pandas as pd
+
+    if dtype.typeName() == "struct":
+        return pd.DataFrame({f.name: empty_result(f.dataType) for f in dtype.fields})
+    return pd.Series([], dtype=SCALARS.get(dtype.typeName()) or object)
+
+
 def _as_frame(predictions: Any) -> Any:
     import pandas as pd
 

@@ -2,6 +2,10 @@
 cache keyed by its local path, kept across batches and tasks while Spark reuses the worker), turns
 each Arrow batch into the model's input and its predictions into the UDF's result type.
 
+The UDF is a scalar pandas UDF, not an iterator one: thanks to the cache it loads no more often, and
+Spark evaluates several scalar UDFs of one query in one Python worker, where each iterator UDF would
+get a worker (and a copy of its model) of its own.
+
 Input columns passed one by one are named after the model's signature inputs, in order (MLflow's
 rule), or after the columns themselves when the UDF was called with the signature's own names; a
 struct column arrives as a DataFrame with the struct's field names. Array columns feed tensor
@@ -21,7 +25,7 @@ import numpy as np
 
 from runyard.errors import InvalidParameterValue
 from runyard.flavors.loading import load_pyfunc
-from runyard.flavors.spark_results import to_spark_result
+from runyard.flavors.spark_results import empty_result, to_spark_result
 from runyard.models.pyfunc import PyFuncModel
 from runyard.models.schema import Schema
 
@@ -55,20 +59,16 @@ def worker_model(job: UdfJob) -> PyFuncModel:
     return model
 
 
-def score_batches(batches: Iterator[Any], job: UdfJob) -> Iterator[Any]:
-    """Predict each Arrow batch (a Series, a DataFrame for a struct, or a tuple of them)."""
-    import pandas as pd
-
+def score_batch(columns: tuple[Any, ...], job: UdfJob) -> Any:
+    """Predictions for one Arrow batch: the UDF's argument columns (Series, or a DataFrame for a
+    struct), all of the same length."""
+    rows = len(columns[0])
+    if rows == 0:
+        return empty_result(job.result_type)
     with _environment(job.extra_env):
         model = worker_model(job)
-        schema = model.metadata.get_input_schema()
-        for batch in batches:
-            columns = (batch,) if isinstance(batch, (pd.Series, pd.DataFrame)) else tuple(batch)
-            rows = len(columns[0])
-            if rows == 0:
-                continue
-            data = model_input(columns, schema, job.input_names)
-            yield to_spark_result(model.predict(data, params=job.params), job.result_type, rows)
+        data = model_input(columns, model.metadata.get_input_schema(), job.input_names)
+        return to_spark_result(model.predict(data, params=job.params), job.result_type, rows)
 
 
 @contextmanager

@@ -24,7 +24,7 @@ import yaml
 
 from runyard.errors import InvalidParameterValue
 from runyard.flavors.spark_results import check_result_type, result_type_from_schema
-from runyard.flavors.spark_scoring import UdfJob, score_batches
+from runyard.flavors.spark_scoring import UdfJob, score_batch
 from runyard.models.model import Model, local_model_path
 from runyard.models.param_schema import enforce_params
 from runyard.models.pyfunc import FLAVOR_NAME
@@ -151,14 +151,13 @@ def _pandas_udf(job: UdfJob, pandas_udf: Any) -> Any:
 
     import pandas as pd
 
-    def score(batches: Any) -> Any:
-        return score_batches(batches, job)
+    def score(*columns: Any) -> Any:
+        return score_batch(columns, job)
 
-    # pyspark picks the iterator-of-batches UDF kind from the type hints, so they must be real
-    # objects, not the strings that postponed annotations would leave.
+    # pyspark picks the kind of pandas UDF (here: scalar, Series or struct DataFrame in and out) from
+    # the type hints, so they must be real objects, not the strings postponed annotations leave.
     result = pd.DataFrame if job.result_type.typeName() == "struct" else pd.Series
-    score.__annotations__ = {"batches": typing.Iterator[typing.Tuple[typing.Union[pd.Series, pd.DataFrame], ...]],
-                             "return": typing.Iterator[result]}
+    score.__annotations__ = {"columns": typing.Union[pd.Series, pd.DataFrame], "return": result}
     return pandas_udf(score, returnType=job.result_type)
 
 

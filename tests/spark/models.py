@@ -12,13 +12,14 @@ import runyard.pyfunc
 
 
 class Labeller(runyard.pyfunc.PythonModel):
-    """Several outputs per row: a label, a score, a list and a value read from the environment."""
+    """Several outputs per row: a label (from the text input ``tag``), a score, a list and a value
+    read from the environment."""
 
     def predict(self, context, model_input, params=None):
         scale = (params or {}).get("scale", 1.0)
         score = (model_input["x"] + model_input["y"]) * scale
         return pd.DataFrame({
-            "label": np.where(score > 0, "pos", "neg"),
+            "label": [f"{tag}:{sign}" for tag, sign in zip(model_input["tag"], np.where(score > 0, "pos", "neg"))],
             "score": score,
             "pair": [[float(a), float(b)] for a, b in zip(model_input["x"], model_input["y"])],
             "flag": os.environ.get("RUNYARD_SPARK_TEST_FLAG", "unset"),

@@ -34,16 +34,13 @@ def _features(rows: int = 12) -> pd.DataFrame:
     return pd.DataFrame(rng.normal(size=(rows, 3)), columns=["a", "b", "c"])
 
 
-def _column(frame, name):
-    """One column of a Spark DataFrame, in row order."""
-    return _columns(frame, name)[name]
+def _scores(frame, column):
+    """The values of ``column`` (a UDF call) over ``frame``, in row order.
 
-
-def _columns(frame, *names):
-    """Columns of a Spark DataFrame from one job, in row order (``collect``: pyspark's ``toPandas``
-    calls a pandas API that pandas 3 deprecates)."""
-    rows = frame.select(*names).collect()
-    return {name: [row[name] for row in rows] for name in names}
+    One UDF per job: Spark gives each iterator pandas UDF of a query a Python worker of its own, so
+    every extra UDF in a query is one more worker importing the model's libraries. ``collect``, as
+    pyspark's ``toPandas`` calls a pandas API that pandas 3 deprecates."""
+    return [row[0] for row in frame.select(column).collect()]
 
 
 @pytest.fixture
@@ -65,14 +62,10 @@ def test_regressor_predictions_match_pyfunc_for_each_way_of_calling(spark, regre
     expected = runyard.pyfunc.load_model(uri).predict(X)
     udf = runyard.pyfunc.spark_udf(spark, uri)  # result type from the output schema: double
     frame = spark.createDataFrame(X)
-    scored = (frame.withColumn("by_name", udf("a", "b", "c"))
-              .withColumn("no_args", udf())
-              .withColumn("by_struct", udf(struct("c", "a", "b")))
-              .withColumn("by_column", udf(col("a"), col("b"), col("c")))
-              .withColumn("reordered", udf("c", "b", "a")))
-    names = ("by_name", "no_args", "by_struct", "by_column", "reordered")
-    for name, got in _columns(scored, *names).items():
-        np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=name)
+    calls = {"by name": udf("a", "b", "c"), "no arguments": udf(), "struct": udf(struct("c", "a", "b")),
+             "Columns": udf(col("a"), col("b"), col("c")), "names reordered": udf("c", "b", "a")}
+    for name, column in calls.items():
+        np.testing.assert_allclose(_scores(frame, column), expected, rtol=1e-12, err_msg=name)
 
 
 def test_registry_uris_by_version_and_alias(spark, regressor):
@@ -82,7 +75,7 @@ def test_registry_uris_by_version_and_alias(spark, regressor):
     frame = spark.createDataFrame(X)
     for model_uri in ("models:/Housing/1", "models:/Housing@champion"):
         udf = runyard.pyfunc.spark_udf(spark, model_uri, result_type="double")
-        np.testing.assert_allclose(_column(frame.withColumn("p", udf()), "p"), expected, rtol=1e-12)
+        np.testing.assert_allclose(_scores(frame, udf()), expected, rtol=1e-12)
 
 
 def test_classifier_labels_as_string_and_int(spark, tracking):
@@ -98,23 +91,21 @@ def test_classifier_labels_as_string_and_int(spark, tracking):
         ints = runyard.sklearn.log_model(LogisticRegression().fit(X, y_int), name="ints",
                                          signature=infer_signature(X, y_int.to_numpy()))
     frame = spark.createDataFrame(X)
-    scored = (frame.withColumn("text", runyard.pyfunc.spark_udf(spark, text.model_uri, "string")())
-              .withColumn("as_int", runyard.pyfunc.spark_udf(spark, ints.model_uri, IntegerType())())
-              .withColumn("inferred", runyard.pyfunc.spark_udf(spark, ints.model_uri)())
-              .withColumn("int_as_text", runyard.pyfunc.spark_udf(spark, ints.model_uri, "string")()))
-    assert scored.schema["as_int"].dataType == IntegerType()
-    assert scored.schema["inferred"].dataType.simpleString() == "bigint"  # long, from the output schema
-    got = _columns(scored, "text", "as_int", "inferred", "int_as_text")
-    assert got["text"] == list(runyard.pyfunc.load_model(text.model_uri).predict(X))
-    int_predictions = [int(v) for v in runyard.pyfunc.load_model(ints.model_uri).predict(X)]
-    assert got["as_int"] == int_predictions == got["inferred"]
-    assert got["int_as_text"] == [str(v) for v in int_predictions]
+    as_int = runyard.pyfunc.spark_udf(spark, ints.model_uri, IntegerType())
+    inferred = runyard.pyfunc.spark_udf(spark, ints.model_uri)
+    assert as_int.returnType == IntegerType()
+    assert inferred.returnType.simpleString() == "bigint"  # long, from the output schema
+    text_labels = _scores(frame, runyard.pyfunc.spark_udf(spark, text.model_uri, "string")())
+    assert text_labels == list(runyard.pyfunc.load_model(text.model_uri).predict(X))
+    int_labels = [int(v) for v in runyard.pyfunc.load_model(ints.model_uri).predict(X)]
+    assert _scores(frame, as_int()) == int_labels == _scores(frame, inferred())
+    assert _scores(frame, runyard.pyfunc.spark_udf(spark, ints.model_uri, "string")()) == [str(v) for v in int_labels]
 
 
 def test_custom_model_struct_result_params_and_extra_env(spark, tracking):
     from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
 
-    X = pd.DataFrame({"x": [1.0, -2.0, 3.0], "y": [0.5, 0.5, -4.0]})
+    X = pd.DataFrame({"x": [1.0, -2.0, 3.0], "y": [0.5, 0.5, -4.0], "tag": ["a", "b", "c"]})
     with runyard.start_run():
         info = runyard.pyfunc.log_model(name="labeller", python_model=Labeller(),
                                         signature=infer_signature(X, params={"scale": 1.0}))
@@ -123,14 +114,15 @@ def test_custom_model_struct_result_params_and_extra_env(spark, tracking):
                                    params={"scale": 10.0}, extra_env={"RUNYARD_SPARK_TEST_FLAG": "on"})
     typed = runyard.pyfunc.spark_udf(spark, info.model_uri, StructType([
         StructField("pair", ArrayType(DoubleType())), StructField("label", StringType())]))
-    rows = frame.select(ddl("x", "y").alias("d"), typed().alias("t")).collect()
-    assert [r.d.label for r in rows] == ["pos", "neg", "neg"]
-    assert [r.d.score for r in rows] == [15.0, -15.0, -10.0]
-    assert {r.d.flag for r in rows} == {"on"}
-    assert [r.t.pair for r in rows] == [[1.0, 0.5], [-2.0, 0.5], [3.0, -4.0]]
-    assert [r.t.label for r in rows] == ["pos", "neg", "neg"]
+    rows = _scores(frame, ddl("x", "y", "tag"))
+    assert [r.label for r in rows] == ["a:pos", "b:neg", "c:neg"]
+    assert [r.score for r in rows] == [15.0, -15.0, -10.0]
+    assert {r.flag for r in rows} == {"on"}
+    rows = _scores(frame, typed())
+    assert [r.pair for r in rows] == [[1.0, 0.5], [-2.0, 0.5], [3.0, -4.0]]
+    assert [r.label for r in rows] == ["a:pos", "b:neg", "c:neg"]
     arrays = runyard.pyfunc.spark_udf(spark, info.model_uri, "array<string>")
-    assert [r.p for r in frame.select(arrays().alias("p")).collect()][0] == ["pos", "1.5", "[1.0, 0.5]", "unset"]
+    assert _scores(frame, arrays())[0] == ["a:pos", "1.5", "[1.0, 0.5]", "unset"]
 
 
 def test_wrong_column_type_fails_the_job_naming_the_column(spark, regressor):
@@ -155,7 +147,7 @@ def test_model_loads_once_per_worker_not_per_batch(spark, tracking, tmp_path):
         # two passes over two partitions: several tasks and many batches per Python worker
         frame = spark.createDataFrame(X)
         for _ in range(2):
-            assert sorted(_column(frame.withColumn("p", udf("x")), "p")) == list(X.x * 2)
+            assert sorted(_scores(frame, udf("x"))) == list(X.x * 2)
     finally:
         spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
     loads = (logs / "load").read_text().split()
@@ -170,7 +162,7 @@ def test_tensor_signature_reads_array_columns(spark, tracking):
         info = runyard.pyfunc.log_model(name="tensor", python_model=TensorSum(), signature=signature)
     frame = spark.createDataFrame([([1.0, 2.0, 3.0],), ([0.5, 0.5, 0.5],)], "v array<double>")
     udf = runyard.pyfunc.spark_udf(spark, info.model_uri)
-    assert _column(frame.withColumn("p", udf("v")), "p") == [6.0, 1.5]
+    assert _scores(frame, udf("v")) == [6.0, 1.5]
 
 
 @interop
@@ -186,8 +178,7 @@ def test_model_saved_by_mlflow_scores_through_runyard(spark, tmp_path):
     mlflow_sklearn.save_model(model, tmp_path / "m", signature=infer_signature(X, model.predict(X)),
                               pip_requirements=["scikit-learn"])
     udf = runyard.pyfunc.spark_udf(spark, str(tmp_path / "m"))
-    np.testing.assert_allclose(_column(spark.createDataFrame(X).withColumn("p", udf()), "p"), model.predict(X),
-                               rtol=1e-12)
+    np.testing.assert_allclose(_scores(spark.createDataFrame(X), udf()), model.predict(X), rtol=1e-12)
 
 
 @pytest.mark.parametrize("result_type, problem", [
@@ -207,11 +198,13 @@ def test_refusals_name_what_is_wrong(spark, tracking, tmp_path):
     with runyard.start_run():
         bare = runyard.pyfunc.log_model(name="bare", python_model=Labeller())
         typed = runyard.pyfunc.log_model(name="typed", python_model=Labeller(), signature=infer_signature(
-            pd.DataFrame({"x": [1.0], "y": [2.0]}), params={"scale": 1.0}))
+            pd.DataFrame({"x": [1.0], "y": [2.0], "tag": ["t"]}), params={"scale": 1.0}))
     with pytest.raises(InvalidParameterValue, match="called with no columns"):
         runyard.pyfunc.spark_udf(spark, bare.model_uri, "string")()
     with pytest.raises(InvalidParameterValue, match="scale"):
         runyard.pyfunc.spark_udf(spark, typed.model_uri, "string", params={"scale": "much"})
+    assert runyard.pyfunc.spark_udf(spark, typed.model_uri, "long").returnType.simpleString() == "bigint"
+    assert runyard.pyfunc.spark_udf(spark, typed.model_uri, "bool").returnType.simpleString() == "boolean"
 
 
 def test_registered_for_sql(spark, regressor):
