@@ -13,6 +13,7 @@ import posixpath
 from typing import Any, Awaitable, Callable
 
 from runyard.entities import FileInfo, Run, ViewType
+from runyard.entities.metric_summaries import MAX_BULK_SERIES_RUNS, MAX_SUMMARY_RUNS, RunSeries, check_run_ids
 from runyard.entities.run_diff import MAX_DIFF_ARTIFACTS, diff_runs
 from runyard.entities.run_views import BUCKETS_DEFAULT, RUN_KEYS_DEFAULT, check_experiment_ids
 from runyard.errors import BadRequest, InvalidParameterValue, PermissionDenied
@@ -130,6 +131,32 @@ async def downsampled_metric(ctx: Context, request: http.Request, send: http.Sen
     await http.send_json(send, codec_views.encode_series(series), extra=request.extra_headers)
 
 
+async def metric_summaries(ctx: Context, request: http.Request, send: http.Send) -> None:
+    """``{"run_ids": [...], "metric_keys": [...]?}`` -> last, min, max, mean and count per run and key."""
+    body = await _json_body(ctx, request)
+    run_ids = check_run_ids(body.get("run_ids"), MAX_SUMMARY_RUNS)
+    summaries = await _in_thread(ctx.tracking.get_metric_summaries, run_ids, body.get("metric_keys"))
+    await http.send_json(send, codec_views.encode_metric_summaries(summaries), extra=request.extra_headers)
+
+
+def _bulk_series(ctx: Context, run_ids: list[str], body: dict[str, Any]) -> list[RunSeries]:
+    key = body.get("metric_key")
+    if not isinstance(key, str) or not key:
+        raise InvalidParameterValue("Missing value for required parameter 'metric_key'.")
+    x_axis, buckets = body.get("x_axis") or "step", body.get("buckets", BUCKETS_DEFAULT)
+    min_x, max_x = body.get("min_x"), body.get("max_x")
+    return [RunSeries(run_id, ctx.tracking.get_metric_downsampled(run_id, key, x_axis, buckets, min_x, max_x))
+            for run_id in run_ids]
+
+
+async def downsampled_metric_bulk(ctx: Context, request: http.Request, send: http.Send) -> None:
+    """One metric's downsampled series for many runs in one request (a chart of many runs)."""
+    body = await _json_body(ctx, request)
+    run_ids = check_run_ids(body.get("run_ids"), MAX_BULK_SERIES_RUNS)
+    series = await _in_thread(_bulk_series, ctx, run_ids, body)
+    await http.send_json(send, codec_views.encode_bulk_series(series), extra=request.extra_headers)
+
+
 def _artifact_files(ctx: Context, run: Run) -> tuple[list[FileInfo], bool]:
     """The run's artifact files, relative to its artifact root; none when the server may not open it."""
     try:
@@ -182,6 +209,8 @@ def ui_routes() -> dict[tuple[str, str], RawHandler]:
         routes[("GET", f"{prefix}/runs/count")] = _tracking_route(run_count)
         routes[("POST", f"{prefix}/runs/group")] = _tracking_route(group_runs)
         routes[("GET", f"{prefix}/metrics/downsampled")] = _tracking_route(downsampled_metric)
+        routes[("POST", f"{prefix}/metrics/downsampled-bulk")] = _tracking_route(downsampled_metric_bulk)
+        routes[("POST", f"{prefix}/metrics/summaries")] = _tracking_route(metric_summaries)
         routes[("GET", f"{prefix}/runs/diff")] = _tracking_route(run_diff)
     routes[("GET", "/get-artifact")] = _tracking_route(run_artifact)
     routes[("GET", "/model-versions/get-artifact")] = _tracking_route(model_version_artifact)

@@ -27,6 +27,7 @@ from runyard.entities import (
     RunTag,
     ViewType,
 )
+from runyard.entities.metric_summaries import RunMetricSummary
 from runyard.entities.run_views import BUCKETS_DEFAULT, RUN_KEYS_DEFAULT, DownsampledSeries, RunGroups, RunKeys
 from runyard.errors import NotImplementedFeature
 
@@ -153,6 +154,13 @@ class TrackingStore(ABC):
         2 x ``buckets``, else the first, the last, and the lowest and highest point of each of
         ``buckets`` equal-width x buckets."""
         raise NotImplementedFeature(f"{type(self).__name__} cannot downsample metric histories")
+
+    def get_metric_summaries(self, run_ids: Sequence[str],
+                             metric_keys: Sequence[str] | None = None) -> list[RunMetricSummary]:
+        """Last, min, max, mean and count of each metric (all of them, or ``metric_keys``) of each
+        run, over the whole history; NaN points are counted but left out of min, max and mean.
+        Ordered as ``run_ids`` (at most 500), then by key; unknown runs have no summaries."""
+        raise NotImplementedFeature(f"{type(self).__name__} cannot summarise metric histories")
 
     # -- logging -----------------------------------------------------------------------------
     @abstractmethod

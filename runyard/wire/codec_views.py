@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from runyard.entities import Metric
+from runyard.entities.metric_summaries import RunMetricSummary, RunSeries
 from runyard.entities.run_diff import ArtifactDiff, RunDiff, ValueDiff
 from runyard.entities.run_views import DownsampledSeries, MetricSummary, RunGroup, RunGroups, RunKeys
 from runyard.wire.codec import decode_double, encode_double
@@ -66,6 +67,34 @@ def decode_series(body: Mapping[str, Any], key: str) -> DownsampledSeries:
     points = tuple(Metric(key, decode_double(p["value"]), int(p["timestamp"]), int(p["step"]))
                    for p in body.get("points") or ())
     return DownsampledSeries(points, int(body.get("total_points", 0)), bool(body.get("downsampled", False)))
+
+
+def encode_metric_summaries(summaries: list[RunMetricSummary]) -> dict[str, Any]:
+    return {"summaries": [{
+        "run_id": s.run_id, "key": s.key, "last": encode_double(s.last), "last_step": s.last_step,
+        "min": _number(s.min), "min_step": s.min_step, "max": _number(s.max), "max_step": s.max_step,
+        "mean": _number(s.mean), "count": s.count,
+    } for s in summaries]}
+
+
+def decode_metric_summaries(body: Mapping[str, Any]) -> list[RunMetricSummary]:
+    def step(value: Any) -> int | None:
+        return None if value is None else int(value)
+
+    return [RunMetricSummary(
+        run_id=s["run_id"], key=s["key"], last=decode_double(s["last"]), last_step=int(s.get("last_step") or 0),
+        min=_read_number(s.get("min")), min_step=step(s.get("min_step")),
+        max=_read_number(s.get("max")), max_step=step(s.get("max_step")),
+        mean=_read_number(s.get("mean")), count=int(s.get("count", 0)),
+    ) for s in body.get("summaries") or ()]
+
+
+def encode_bulk_series(series: list[RunSeries]) -> dict[str, Any]:
+    return {"series": [{"run_id": s.run_id, **encode_series(s.series)} for s in series]}
+
+
+def decode_bulk_series(body: Mapping[str, Any], key: str) -> list[RunSeries]:
+    return [RunSeries(s["run_id"], decode_series(s, key)) for s in body.get("series") or ()]
 
 
 def _value(value: Any) -> Any:

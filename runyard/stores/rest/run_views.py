@@ -8,6 +8,7 @@ from typing import Any, Sequence
 from urllib.parse import urlencode
 
 from runyard.entities import ViewType
+from runyard.entities.metric_summaries import MAX_SUMMARY_RUNS, RunMetricSummary, check_run_ids, check_summary_keys
 from runyard.entities.run_views import (
     BUCKETS_DEFAULT,
     BUCKETS_LIMIT,
@@ -72,3 +73,11 @@ class RestRunViewsMixin:
         query = [("run_id", run_id), ("metric_key", metric_key), ("x_axis", check_choice(x_axis, "x_axis", X_AXES)),
                  ("buckets", check_int(buckets, "buckets", 1, BUCKETS_LIMIT)), ("min_x", min_x), ("max_x", max_x)]
         return codec_views.decode_series(self._get("/metrics/downsampled", query), metric_key)
+
+    def get_metric_summaries(self, run_ids: Sequence[str],
+                             metric_keys: Sequence[str] | None = None) -> list[RunMetricSummary]:
+        body = {"run_ids": check_run_ids(list(run_ids) if isinstance(run_ids, tuple) else run_ids, MAX_SUMMARY_RUNS),
+                "metric_keys": check_summary_keys(metric_keys)}
+        response = self.http.request("POST", _PREFIX + "/metrics/summaries", body=json.dumps(body).encode(),
+                                     idempotent=True)
+        return codec_views.decode_metric_summaries(json.loads(response.data))

@@ -9,6 +9,7 @@ from runyard.stores.sql.engine import Database
 from runyard.stores.sql.experiments import ExperimentsMixin
 from runyard.stores.sql.logged_models import LoggedModelsMixin
 from runyard.stores.sql.metric_downsampling import MetricDownsamplingMixin
+from runyard.stores.sql.metric_summaries import MetricSummariesMixin
 from runyard.stores.sql.migrate import ensure_schema
 from runyard.stores.sql.run_logging import RunLoggingMixin
 from runyard.stores.sql.run_views import RunViewsMixin
@@ -25,7 +26,7 @@ def default_artifact_root_for(uri: str) -> str:
 
 
 class SqlTrackingStore(ExperimentsMixin, RunsMixin, RunLoggingMixin, LoggedModelsMixin, RunViewsMixin,
-                       MetricDownsamplingMixin, TrackingStore):
+                       MetricDownsamplingMixin, MetricSummariesMixin, TrackingStore):
     """Tracking store over SQLAlchemy Core; creates its schema on first use of a new database."""
 
     def __init__(self, uri: str, default_artifact_root: str | None = None) -> None:

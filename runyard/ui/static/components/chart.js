@@ -1,15 +1,29 @@
 // A line chart on a canvas: many series overlaid, linear or log y, hover read-out, drag to zoom
 // (the caller refetches that window at full detail), double-click to reset.
 //
+// Many series (100 runs overlaid) stay smooth: the drawn plot is kept as a bitmap, so dragging a
+// zoom box repaints the bitmap and the box rather than every line; hovering reads out the 10
+// series nearest the pointer (sorted by value), at most once per frame; a legend of more than
+// 12 series is folded.
+//
 // lineChart(container, {title, xLabel, logY, series: [{label, color, points: [[x, y], ...]}],
 //                       onZoom(minX, maxX) | onReset()}) -> {update(options), destroy()}
 
-import { h } from "../dom.js";
+import { h, replace } from "../dom.js";
 import { formatNumber } from "../format.js";
+import { ensureMetricStyles } from "./metric_styles.js";
 
 export const PALETTE = ["#2456d6", "#d9480f", "#2b8a3e", "#ae3ec9", "#e8590c", "#0c8599", "#c2255c",
                         "#5c940d", "#1864ab", "#862e9c", "#a61e4d", "#364fc7"];
 const PAD = { left: 64, right: 16, top: 12, bottom: 36 };
+const LEGEND_OPEN_UP_TO = 12; // series; past this the legend is folded
+const READOUT_SERIES = 10;
+
+/** The i-th run's color: the palette first, then hues spread by the golden angle. */
+export function runColor(i) {
+  if (i < PALETTE.length) return PALETTE[i];
+  return `hsl(${Math.round((i * 137.508) % 360)}, 65%, ${i % 2 ? 38 : 48}%)`;
+}
 
 function niceTicks(min, max, count) {
   if (!(max > min)) return [min];
@@ -39,14 +53,15 @@ function extent(series, logY) {
 }
 
 export function lineChart(container, initial) {
+  ensureMetricStyles();
   let options = initial;
   const canvas = h("canvas", { class: "chart-canvas" });
   const readout = h("div", { class: "chart-readout", hidden: true });
-  const legend = h("div", { class: "chart-legend" });
+  const legendBox = h("div");
   const frame = h("div", { class: "chart" }, options.title ? h("div", { class: "chart-title" }, options.title) : null,
-                  h("div", { class: "chart-area" }, canvas, readout), legend);
+                  h("div", { class: "chart-area" }, canvas, readout), legendBox);
   container.appendChild(frame);
-  let view = null, drag = null;
+  let view = null, drag = null, plot = null, legendOpen = false, pendingHover = null;
   const ctx = canvas.getContext("2d");
 
   const scales = () => {
@@ -84,6 +99,24 @@ export function lineChart(container, initial) {
     if (options.xLabel) ctx.fillText(options.xLabel, (PAD.left + width - PAD.right) / 2, height - 6);
   };
 
+  const colorOf = (series, i) => series.color || runColor(i);
+
+  const drawBox = (s) => {
+    if (!drag || drag.to === undefined) return;
+    ctx.fillStyle = "rgba(36, 86, 214, 0.12)";
+    ctx.fillRect(Math.min(drag.from, drag.to), PAD.top, Math.abs(drag.to - drag.from), s.height - PAD.top - PAD.bottom);
+  };
+
+  /** Repaint the kept bitmap of the plot and the zoom box over it (no line is redrawn). */
+  const drawDrag = () => {
+    if (!plot || !view) { draw(); return; }
+    const ratio = window.devicePixelRatio || 1;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(plot, 0, 0);
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    drawBox(scales());
+  };
+
   const draw = () => {
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.max(1, canvas.clientWidth * ratio);
@@ -91,6 +124,7 @@ export function lineChart(container, initial) {
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
     view = extent(options.series, options.logY);
+    plot = null;
     if (!view) {
       ctx.fillStyle = "#667085";
       ctx.fillText("No data", canvas.clientWidth / 2, canvas.clientHeight / 2);
@@ -103,9 +137,10 @@ export function lineChart(container, initial) {
     ctx.beginPath();
     ctx.rect(PAD.left, PAD.top, s.width - PAD.left - PAD.right, s.height - PAD.top - PAD.bottom);
     ctx.clip();
+    const many = options.series.length > LEGEND_OPEN_UP_TO;
     options.series.forEach((series, i) => {
-      ctx.strokeStyle = series.color || PALETTE[i % PALETTE.length];
-      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = colorOf(series, i);
+      ctx.lineWidth = many ? 1 : 1.5;
       ctx.beginPath();
       let pen = false;
       for (const [x, y] of series.points) {
@@ -121,17 +156,27 @@ export function lineChart(container, initial) {
       }
     });
     ctx.restore();
-    if (drag && drag.to !== undefined) {
-      ctx.fillStyle = "rgba(36, 86, 214, 0.12)";
-      ctx.fillRect(Math.min(drag.from, drag.to), PAD.top, Math.abs(drag.to - drag.from), s.height - PAD.top - PAD.bottom);
+    if (canvas.width > 1 && canvas.height > 1) {
+      plot = plot && plot.width === canvas.width && plot.height === canvas.height ? plot : document.createElement("canvas");
+      plot.width = canvas.width;
+      plot.height = canvas.height;
+      plot.getContext("2d").drawImage(canvas, 0, 0);
     }
+    drawBox(s);
     frame.dataset.chartReady = String(options.series.reduce((n, series) => n + series.points.length, 0));
   };
 
   const drawLegend = () => {
-    legend.textContent = "";
-    options.series.forEach((series, i) => legend.appendChild(h("span", { class: "chart-key" },
-      h("span", { class: "swatch", style: { background: series.color || PALETTE[i % PALETTE.length] } }), series.label)));
+    const keys = options.series.map((series, i) => h("span", { class: "chart-key" },
+      h("span", { class: "swatch", style: { background: colorOf(series, i) } }), series.label));
+    if (options.series.length <= LEGEND_OPEN_UP_TO) {
+      legendBox.replaceChildren(h("div", { class: "chart-legend" }, keys));
+      return;
+    }
+    const folded = h("details", { class: "chart-legend", open: legendOpen },
+      h("summary", null, `Legend: ${options.series.length} runs`), h("div", { class: "chart-legend-keys" }, keys));
+    folded.addEventListener("toggle", () => { legendOpen = folded.open; });
+    legendBox.replaceChildren(folded);
   };
 
   const nearest = (points, x) => {
@@ -145,20 +190,41 @@ export function lineChart(container, initial) {
     return points[lo];
   };
 
+  /** The READOUT_SERIES series whose value at x lies nearest the pointer, sorted by value. */
+  const showReadout = (px, py) => {
+    const s = scales();
+    const x = s.ix(px);
+    const near = [];
+    options.series.forEach((series, i) => {
+      const point = nearest(series.points, x);
+      if (!point) return;
+      const [, y] = point;
+      const drawable = Number.isFinite(y) && !(options.logY && y <= 0);
+      near.push({ series, i, y, distance: drawable ? Math.abs(s.sy(y) - py) : Infinity });
+    });
+    near.sort((a, b) => a.distance - b.distance);
+    const shown = near.slice(0, READOUT_SERIES).sort((a, b) => (Number.isNaN(a.y) ? 1 : Number.isNaN(b.y) ? -1 : b.y - a.y));
+    replace(readout,
+      h("div", { class: "muted" }, `${options.xLabel || "x"}: ${options.formatX ? options.formatX(x) : formatNumber(x)}`),
+      shown.map(({ series, i, y }) => h("div", { class: "readout-row", style: { color: colorOf(series, i) } },
+        h("span", null, series.label), h("span", null, formatNumber(y)))),
+      near.length > shown.length ? h("div", { class: "muted readout-more" }, `${near.length - shown.length} more runs`) : null);
+    readout.hidden = false;
+  };
+
   const hover = (event) => {
     if (!view) return;
     const rect = canvas.getBoundingClientRect();
-    const px = event.clientX - rect.left;
-    if (drag) { drag.to = px; draw(); return; }
-    const x = scales().ix(px);
-    readout.textContent = "";
-    readout.appendChild(h("div", { class: "muted" }, `${options.xLabel || "x"}: ${options.formatX ? options.formatX(x) : formatNumber(x)}`));
-    options.series.forEach((series, i) => {
-      const point = nearest(series.points, x);
-      if (point) readout.appendChild(h("div", { style: { color: series.color || PALETTE[i % PALETTE.length] } },
-        `${series.label}: ${formatNumber(point[1])}`));
+    const px = event.clientX - rect.left, py = event.clientY - rect.top;
+    if (drag) { drag.to = px; drawDrag(); return; }
+    // One read-out per frame however fast the pointer moves.
+    if (pendingHover) { pendingHover.px = px; pendingHover.py = py; return; }
+    pendingHover = { px, py };
+    requestAnimationFrame(() => {
+      const { px: x, py: y } = pendingHover;
+      pendingHover = null;
+      if (view && !drag) showReadout(x, y);
     });
-    readout.hidden = false;
   };
 
   canvas.addEventListener("mousemove", hover);
@@ -174,6 +240,7 @@ export function lineChart(container, initial) {
     if (to === undefined || Math.abs(to - from) < 5 || !view) { draw(); return; }
     const s = scales();
     const a = s.ix(Math.min(from, to)), b = s.ix(Math.max(from, to));
+    drawDrag(); // the box goes while the window loads
     if (options.onZoom) options.onZoom(a, b); else draw();
   }
   canvas.addEventListener("dblclick", () => { if (options.onReset) options.onReset(); });

@@ -1,8 +1,10 @@
-// The run page's parameter and latest-metric tables (with a filter box) and its Models tab.
+// The run page's parameter and metric (last, min, max, mean) tables (with a filter box) and its Models tab.
 
 import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { formatNumber, formatTime } from "../format.js";
+import { ensureMetricStyles } from "./metric_styles.js";
+import { metricSummaries } from "./run_loading.js";
 
 const SHOWN_ROWS = 2000; // rows drawn at once; the filter narrows the rest
 const MODELS_SHOWN = 100;
@@ -24,8 +26,10 @@ function filteredTable({ label, rows, filter, onFilter, header, matches, cells, 
   input.addEventListener("input", () => { draw(); onFilter(input.value); });
   draw();
   if (!rows.length) return h("section", null, h("p", { class: "muted" }, empty));
-  return h("section", { class: `run-${label}` }, h("div", { class: "toolbar" }, input, count),
-           h("table", { class: "grid" }, h("thead", null, h("tr", null, header.map((text) => h("th", null, text)))), body));
+  const section = h("section", { class: `run-${label}` }, h("div", { class: "toolbar" }, input, count),
+                    h("table", { class: "grid" }, h("thead", null, h("tr", null, header.map((text) => h("th", null, text)))), body));
+  section.redraw = draw; // for cells that fill in later
+  return section;
 }
 
 const contains = (text, needle) => String(text ?? "").toLowerCase().includes(needle);
@@ -41,21 +45,51 @@ export function paramsTable(params, filter, onFilter) {
   });
 }
 
-/** Latest value of every metric; each name opens the charts page for this run and metric. */
+const atStep = (step) => (step === null || step === undefined ? null : h("span", { class: "at-step muted" }, ` @ ${step}`));
+
+/**
+ * Every metric of the run: last value and step straight from the run, then min, max and mean over
+ * the whole history and the number of points (one summaries request; NaN points count but are
+ * left out of min, max and mean). Each name opens the charts page for this run and metric.
+ */
 export function latestMetricsTable(runId, metrics, filter, onFilter) {
+  ensureMetricStyles();
   const rows = [...metrics].sort((a, b) => a.key.localeCompare(b.key));
   const chartHref = (key) => "#/charts?" + new URLSearchParams({ runs: runId, keys: key }).toString();
-  return filteredTable({
+  let summaries = null; // null: loading; Map once read; an Error when the read failed
+  const stat = (row, name) => {
+    if (summaries === null) return h("span", { class: "muted" }, "…");
+    if (summaries instanceof Error) return h("span", { class: "muted", title: summaries.message }, "—");
+    const s = summaries.get(row.key);
+    if (!s || s[name] === null || s[name] === undefined) return h("span", { class: "muted" }, "—");
+    return formatNumber(s[name]);
+  };
+  const extreme = (row, name) => {
+    const s = summaries instanceof Map ? summaries.get(row.key) : null;
+    return [stat(row, name), s ? atStep(s[name + "_step"]) : null];
+  };
+  const section = filteredTable({
     label: "metrics", rows, filter, onFilter, empty: "This run has no metrics.",
-    header: ["Metric", "Latest value", "Step", "Logged"],
+    header: ["Metric", "Last", "Last step", "Min", "Max", "Mean", "Steps", "Logged"],
     matches: (row, needle) => contains(row.key, needle),
     cells: (row) => [
       h("td", { class: "key" }, h("a", { href: chartHref(row.key), class: "metric-link" }, row.key)),
-      h("td", { class: "num", title: String(row.value) }, formatNumber(row.value)),
+      h("td", { class: "num stat-last", title: String(row.value) }, formatNumber(row.value)),
       h("td", { class: "num" }, String(row.step ?? 0)),
+      h("td", { class: "num stat-min" }, extreme(row, "min")),
+      h("td", { class: "num stat-max" }, extreme(row, "max")),
+      h("td", { class: "num stat-mean" }, stat(row, "mean")),
+      h("td", { class: "num stat-count" }, stat(row, "count")),
       h("td", null, formatTime(row.timestamp)),
     ],
   });
+  if (rows.length) {
+    metricSummaries([runId]).then((found) => {
+      summaries = new Map([...found.values()].map((s) => [s.key, s]));
+    }).catch((error) => { summaries = error instanceof Error ? error : new Error(String(error)); })
+      .finally(() => { if (section.redraw) section.redraw(); section.dataset.summaries = summaries instanceof Map ? "ready" : "failed"; });
+  }
+  return section;
 }
 
 function versionHref(name, version) {

@@ -1,38 +1,50 @@
 // #/charts?runs=a,b&keys=loss,acc&x=step|time|relative&smooth=0.6&log=1
 // Metric lines of one or many runs overlaid. The server downsamples long series (each bucket keeps
 // its minimum and maximum point, so spikes stay visible); zooming refetches the window at full
-// detail. Charts of running runs refresh while they train.
+// detail. Charts of running runs refresh while they train. Each metric of many runs is one
+// request (metrics/downsampled-bulk) and the runs are read with one runs/search, so a chart of
+// 100 runs costs what a chart of one does.
 
 import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { formatTime } from "../format.js";
 import { setQuery } from "../app.js";
-import { lineChart, smooth, PALETTE } from "../components/chart.js";
+import { lineChart, smooth, runColor } from "../components/chart.js";
+import { bulkSeries, loadRuns, number } from "../components/run_loading.js";
 
 const BUCKETS = 1000;
+const POINT_BUDGET = 100_000; // buckets per series shrink past 50 runs so that a chart stays near this
 const LIVE_MS = 3000;
 
-function number(value) {
-  if (typeof value === "number") return value;
-  if (value === "NaN") return NaN;
-  if (value === "Infinity") return Infinity;
-  if (value === "-Infinity") return -Infinity;
-  return Number(value);
+/** Buckets per series for a chart of n runs: full detail up to 50, then fewer (never under 200). */
+export function bucketsFor(n) {
+  return Math.max(200, Math.min(BUCKETS, Math.floor(POINT_BUDGET / Math.max(1, n) / 2)));
 }
 
-async function fetchSeries(run, key, axis, window) {
+function toXY(points, axis, offset, scale) {
+  return points.map((p) => [axis === "step" ? Number(p.step) : (Number(p.timestamp) - offset) / scale, number(p.value)]);
+}
+
+/** [{xy, total}] per run: one GET for a single run, else one downsampled-bulk request. */
+async function fetchSeries(runs, key, axis, window, buckets) {
   const relative = axis === "relative";
-  const offset = relative ? Number(run.info.start_time) : 0;
   const scale = relative ? 1000 : 1;
-  const query = { run_id: run.info.run_id, metric_key: key, x_axis: axis === "step" ? "step" : "timestamp",
-                  buckets: BUCKETS };
+  const offsets = runs.map((run) => (relative ? Number(run.info.start_time) : 0));
+  const query = { metric_key: key, x_axis: axis === "step" ? "step" : "timestamp", buckets };
   if (window) {
-    query.min_x = Math.floor(window[0] * scale + offset);
-    query.max_x = Math.ceil(window[1] * scale + offset);
+    // Relative time shifts each run by its start: ask for the union of the runs' windows, then
+    // keep each run's own below.
+    query.min_x = Math.min(...offsets.map((offset) => Math.floor(window[0] * scale + offset)));
+    query.max_x = Math.max(...offsets.map((offset) => Math.ceil(window[1] * scale + offset)));
   }
-  const { points = [], total_points: total = 0 } = await api.get("2.0/runyard/metrics/downsampled", query);
-  const xy = points.map((p) => [axis === "step" ? Number(p.step) : (Number(p.timestamp) - offset) / scale, number(p.value)]);
-  return { xy, total };
+  const answers = runs.length === 1
+    ? [await api.get("2.0/runyard/metrics/downsampled", { run_id: runs[0].info.run_id, ...query })]
+    : await bulkSeries(runs.map((run) => run.info.run_id), query);
+  return answers.map(({ points = [], total_points: total = 0 }, i) => {
+    let xy = toXY(points, axis, offsets[i], scale);
+    if (window && relative) xy = xy.filter(([x]) => x >= window[0] - 1e-9 && x <= window[1] + 1e-9);
+    return { xy, total };
+  });
 }
 
 function runLabel(run) {
@@ -65,7 +77,8 @@ export async function render(main, params, query) {
     replace(main, h("h1", null, "Charts"), h("p", null, "No runs chosen: open charts from a run or a comparison."));
     return;
   }
-  const runs = (await Promise.all(runIds.map((run_id) => api.get("2.0/mlflow/runs/get", { run_id })))).map((r) => r.run);
+  const runs = params.runs || await loadRuns(runIds);
+  const buckets = bucketsFor(runs.length);
   const allKeys = [...new Set(runs.flatMap((r) => (r.data.metrics || []).map((m) => m.key)))].sort();
   const requested = (query.get("keys") || "").split(",").filter(Boolean);
   const chosen = new Set(requested.length ? requested : allKeys.slice(0, 8));
@@ -80,11 +93,13 @@ export async function render(main, params, query) {
   const xLabel = () => ({ step: "step", time: "wall time", relative: "seconds since start" }[state.axis]);
 
   const drawKey = async (key, window) => {
-    const fetched = await Promise.all(runs.map((run) => fetchSeries(run, key, state.axis, window)));
-    const series = fetched.map(({ xy }, i) => ({ label: runLabel(runs[i]), color: PALETTE[i % PALETTE.length],
+    const fetched = await fetchSeries(runs, key, state.axis, window, buckets);
+    if (stopped) return;
+    const series = fetched.map(({ xy }, i) => ({ label: runLabel(runs[i]), color: runColor(i),
                                                  points: smooth(xy, state.smoothing) }));
     const total = fetched.reduce((n, f) => n + f.total, 0);
-    const title = `${key}` + (total > BUCKETS * 2 ? ` (${total.toLocaleString()} points, downsampled)` : "");
+    const downsampled = fetched.some((f) => f.total > buckets * 2);
+    const title = `${key}` + (downsampled ? ` (${total.toLocaleString()} points, downsampled)` : "");
     let chart = charts.get(key);
     if (chart && chart.title !== title) { chart.handle.destroy(); chart = null; }
     const options = { title, series, logY: state.logY, xLabel: xLabel(), formatX: formatX(),
@@ -123,10 +138,13 @@ export async function render(main, params, query) {
   const log = h("input", { type: "checkbox", checked: state.logY, "aria-label": "Log scale",
                            onchange: () => { state.logY = log.checked; drawAll(); } });
 
+  const runLinks = runs.flatMap((run, i) => [i ? ", " : "", h("a", { href: "#/runs/" + run.info.run_id,
+    style: { color: runColor(i) } }, runLabel(run)), run.info.status === "RUNNING" ? " (running)" : ""]);
   replace(main,
     h(params.embedded ? "h2" : "h1", null, "Charts"),
-    h("p", null, ...runs.flatMap((run, i) => [i ? ", " : "", h("a", { href: "#/runs/" + run.info.run_id,
-      style: { color: PALETTE[i % PALETTE.length] } }, runLabel(run)), run.info.status === "RUNNING" ? " (running)" : ""])),
+    params.embedded ? null
+      : runs.length > 12 ? h("details", { class: "chart-runs" }, h("summary", null, `${runs.length} runs`), h("p", null, runLinks))
+        : h("p", null, runLinks),
     h("div", { class: "toolbar" }, h("label", null, "X axis ", axis), h("label", null, "Smoothing ", smoothing, smoothingValue),
       h("label", null, log, " Log scale"), h("span", { class: "muted" }, "Drag to zoom, double-click to reset."), status),
     keyChooser(allKeys, chosen, drawAll), grid);
@@ -135,8 +153,8 @@ export async function render(main, params, query) {
   if (runs.some((run) => run.info.status === "RUNNING")) {
     const tick = async () => {
       try {
-        const fresh = await Promise.all(runIds.map((run_id) => api.get("2.0/mlflow/runs/get", { run_id })));
-        fresh.forEach((r, i) => { runs[i] = r.run; });
+        const fresh = await loadRuns(runs.map((run) => run.info.run_id));
+        fresh.forEach((run, i) => { runs[i] = run; });
         await Promise.all([...charts.entries()].map(([key, chart]) => drawKey(key, chart.window)));
         if (!runs.some((run) => run.info.status === "RUNNING")) return;
       } catch (error) {
