@@ -15,7 +15,8 @@ server, then the same to the other, alternating which goes first. Only one serve
 client waits for each answer), and both meet the same background load on a shared machine. Last,
 the memory of each tree after the load. Every answer is compared with the fitted model's own
 predictions for the same rows: a wrong answer is a failure, never a figure.
-See bench/README.md ("Scoring benchmark").
+
+Exit status 1 when a server failed or answered wrongly; a missed target does not change it.
 """
 
 from __future__ import annotations
@@ -413,7 +414,7 @@ def version(lib: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="runyard models serve vs mlflow models serve (see bench/README.md)")
+    ap = argparse.ArgumentParser(description="runyard models serve vs mlflow models serve, same model, same run")
     ap.add_argument("--quick", action="store_true", help="200 + 20 timed requests instead of 2000 + 200 (smoke run)")
     ap.add_argument("--only-runyard", action="store_true", help="runyard only: no MLflow, no ratios")
     ap.add_argument("--model", choices=("linear", "forest"), default="linear",
