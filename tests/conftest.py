@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import runyard as mlflow
@@ -13,6 +15,20 @@ from tests.s3_server import s3_bucket, s3_server  # noqa: F401 - fixtures for ev
 
 _ENV = ("TRACKING_URI", "REGISTRY_URI", "EXPERIMENT_NAME", "EXPERIMENT_ID", "RUN_ID", "ENABLE_ASYNC_LOGGING",
         "ASYNC_LOGGING_BUFFERING_SECONDS")
+
+
+@pytest.fixture(autouse=True)
+def _restore_tracking_environment():
+    """Undo what a test left in the tracking variables: set_experiment exports the experiment id (as
+    MLflow's does) for child processes, which must not leak into later tests' subprocesses."""
+    names = [prefix + name for name in _ENV for prefix in ("RUNYARD_", "MLFLOW_")]
+    saved = {name: os.environ.get(name) for name in names}
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

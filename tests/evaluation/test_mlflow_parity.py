@@ -47,7 +47,11 @@ print(json.dumps(out))
 @pytest.fixture(scope="module")
 def mlflow_side(tmp_path_factory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("mlflow-eval")
-    env = {**os.environ, **QUIET, "PYTHONWARNINGS": "ignore"}
+    # The subprocess starts from a clean slate: a tracking URI or experiment id an earlier test left
+    # in this process's environment (stock mlflow's set_experiment exports one) must not reach it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "RUNYARD_"))}
+    env.update(QUIET)
+    env["PYTHONWARNINGS"] = "ignore"
     done = subprocess.run([sys.executable, "-c", _MLFLOW_SIDE, str(root)], capture_output=True, text=True,
                           timeout=600, check=False, env=env, cwd=root)
     assert done.returncode == 0, done.stderr[-4000:]
