@@ -17,6 +17,7 @@ import pickle
 from typing import Any
 
 from runyard.errors import InvalidParameterValue
+from runyard.flavors.skops_import import import_skops_io
 from runyard.flavors.model_classes import accepted_kwargs, class_path, local_model_dir, model_dir_of, resolve_class
 from runyard.flavors.sklearn import library_classes
 from runyard.models import environment, input_example as examples, mlflow_pickles, pyfunc
@@ -45,10 +46,10 @@ def get_default_pip_requirements(sklearn_api: bool = False, serialization_format
 
 
 def _save_skops(lgb_model: Any, path: str, declared: list[str]) -> list[str]:
-    import skops.io  # noqa: PLC0415 - frameworks load on use
+    skops_io = import_skops_io()
 
-    skops.io.dump(lgb_model, path)
-    untrusted = skops.io.get_untrusted_types(file=path)
+    skops_io.dump(lgb_model, path)
+    untrusted = skops_io.get_untrusted_types(file=path)
     trusted = [t for t in untrusted if t in declared or t in LIGHTGBM_TRUSTED_TYPES]
     trusted += [t for t in library_classes(untrusted) if t not in trusted]
     refused = [t for t in untrusted if t not in trusted]
@@ -127,12 +128,12 @@ def save_model(lgb_model: Any, path: str | os.PathLike[str], conda_env: Any = No
 
 def _load_sklearn_api(path: str, serialization_format: str, declared: list[str]) -> Any:
     if serialization_format == "skops":
-        import skops.io  # noqa: PLC0415
+        skops_io = import_skops_io()
 
-        untrusted = skops.io.get_untrusted_types(file=path)
+        untrusted = skops_io.get_untrusted_types(file=path)
         trusted = [t for t in untrusted if t in declared or t in LIGHTGBM_TRUSTED_TYPES]
         trusted += [t for t in library_classes(untrusted) if t not in trusted]
-        return skops.io.load(path, trusted=trusted)
+        return skops_io.load(path, trusted=trusted)
     if serialization_format not in ("pickle", "cloudpickle"):
         raise InvalidParameterValue(f"Unrecognized serialization format {serialization_format!r} in the lightgbm flavor")
     with open(path, "rb") as f:

@@ -20,6 +20,7 @@ import pickle
 from typing import Any
 
 from runyard.errors import InvalidParameterValue
+from runyard.flavors.skops_import import import_skops_io
 from runyard.models import environment, input_example as examples, mlflow_pickles, pyfunc
 from runyard.models.model import Model, local_model_path
 from runyard.models.model_directory import add_code_to_path, copy_code_paths, finish, prepare_save_path
@@ -74,10 +75,10 @@ def library_classes(type_names: list[str]) -> list[str]:
 
 
 def _save_skops(sk_model: Any, path: str, skops_trusted_types: list[str] | None) -> list[str] | None:
-    import skops.io  # noqa: PLC0415 - frameworks load on use
+    skops_io = import_skops_io()
 
-    skops.io.dump(sk_model, path)
-    untrusted = skops.io.get_untrusted_types(file=path)
+    skops_io.dump(sk_model, path)
+    untrusted = skops_io.get_untrusted_types(file=path)
     declared = list(skops_trusted_types or [])
     trusted = declared + [t for t in library_classes(untrusted) if t not in declared]
     refused = [t for t in untrusted if t not in trusted]
@@ -147,17 +148,17 @@ def save_model(sk_model: Any, path: str | os.PathLike[str], conda_env: Any = Non
 
 def _load_from_file(path: str, serialization_format: str, skops_trusted_types: list[str] | None) -> Any:
     if serialization_format == SERIALIZATION_FORMAT_SKOPS:
-        import skops.io  # noqa: PLC0415
+        skops_io = import_skops_io()
 
         from skops.io.exceptions import UntrustedTypesFoundException  # noqa: PLC0415
 
         declared = list(skops_trusted_types or [])
         try:
             # runyard lists every type it trusted when saving: one pass over the file.
-            return skops.io.load(path, trusted=declared)
+            return skops_io.load(path, trusted=declared)
         except UntrustedTypesFoundException:
-            library = [t for t in library_classes(skops.io.get_untrusted_types(file=path)) if t not in declared]
-            return skops.io.load(path, trusted=declared + library)
+            library = [t for t in library_classes(skops_io.get_untrusted_types(file=path)) if t not in declared]
+            return skops_io.load(path, trusted=declared + library)
     if serialization_format not in (SERIALIZATION_FORMAT_PICKLE, SERIALIZATION_FORMAT_CLOUDPICKLE):
         raise InvalidParameterValue(f"Unrecognized serialization format {serialization_format!r} in the sklearn flavor")
     with open(path, "rb") as f:

@@ -92,6 +92,15 @@ class PythonModel:
         return hints
 
 
+def _takes_params(function: Any) -> bool:
+    """Whether ``function`` has a ``params`` parameter of its own (``**kwargs`` does not count)."""
+    try:
+        accepts = inspect.signature(function).parameters.get("params")
+    except (TypeError, ValueError):
+        return False
+    return accepts is not None and accepts.kind != inspect.Parameter.VAR_KEYWORD
+
+
 class PyFuncModel:
     """A loaded model behind the generic ``predict(data, params=None)`` interface."""
 
@@ -101,6 +110,8 @@ class PyFuncModel:
         self._model_meta = model_meta
         self._model_impl = model_impl
         self._predict_fn = getattr(model_impl, predict_fn)
+        # Decided once: inspecting the signature on every call costs as much as a small prediction.
+        self._predict_takes_params = _takes_params(self._predict_fn)
         self.input_example: Any = None
 
     @property
@@ -131,8 +142,7 @@ class PyFuncModel:
         if input_schema is not None and not self._model_meta.is_signature_from_type_hint():
             data = enforce_schema(data, input_schema)
         params = enforce_params(params, params_schema)
-        accepts = inspect.signature(self._predict_fn).parameters.get("params")
-        if accepts is not None and accepts.kind != inspect.Parameter.VAR_KEYWORD:
+        if self._predict_takes_params:
             return self._predict_fn(data, params=params)
         if params:
             _logger.warning("The model's predict does not take `params`; ignoring %s", params)
