@@ -29,6 +29,7 @@ from runyard.stores.sql.tracking_store import SqlTrackingStore  # noqa: E402
 
 FILTER = "metrics.m3 > 0.5 and params.p2 = 'x'"
 GROUP_METRICS = ["m0", "m1", "m2"]
+UI_ORDER = ["metrics.m1 DESC", "attributes.run_id ASC"]  # the runs table's order after a click on m1
 
 
 def store_queries(store: SqlTrackingStore, exp: str, long_run: str) -> dict[str, Callable[[], Any]]:
@@ -36,8 +37,14 @@ def store_queries(store: SqlTrackingStore, exp: str, long_run: str) -> dict[str,
         "search_runs first page (default order)": lambda: store.search_runs([exp], max_results=100),
         "search_runs ordered by metrics.m1": lambda: store.search_runs([exp], max_results=100,
                                                                         order_by=["metrics.m1 DESC"]),
+        "search_runs ordered by metrics.m1 ASC": lambda: store.search_runs([exp], max_results=100,
+                                                                            order_by=["metrics.m1 ASC"]),
         "search_runs ordered by params.p1": lambda: store.search_runs([exp], max_results=100,
                                                                        order_by=["params.p1 ASC"]),
+        "search_runs ordered by params.p1 DESC": lambda: store.search_runs([exp], max_results=100,
+                                                                            order_by=["params.p1 DESC"]),
+        "search_runs 200 as the UI sorts (m1 DESC, run_id)": lambda: store.search_runs(
+            [exp], max_results=200, order_by=UI_ORDER),
         f"search_runs filtered ({FILTER})": lambda: store.search_runs([exp], FILTER, max_results=100),
         "runs/count (no filter)": lambda: store.count_runs([exp]),
         "runs/count (filtered)": lambda: store.count_runs([exp], FILTER),
@@ -73,7 +80,10 @@ def http_queries(base: str, exp: str, long_run: str) -> dict[str, Callable[[], A
     return {
         "search_runs first page (default order)": runs(),
         "search_runs ordered by metrics.m1": runs(order_by=["metrics.m1 DESC"]),
+        "search_runs ordered by metrics.m1 ASC": runs(order_by=["metrics.m1 ASC"]),
         "search_runs ordered by params.p1": runs(order_by=["params.p1 ASC"]),
+        "search_runs ordered by params.p1 DESC": runs(order_by=["params.p1 DESC"]),
+        "search_runs 200 as the UI sorts (m1 DESC, run_id)": runs(max_results=200, order_by=UI_ORDER),
         f"search_runs filtered ({FILTER})": runs(filter=FILTER),
         "runs/count (no filter)": lambda: _http(base, "GET", f"{ui}/runs/count", [("experiment_ids", exp)]),
         "runs/count (filtered)": lambda: _http(base, "GET", f"{ui}/runs/count",

@@ -169,6 +169,38 @@ def test_downsampled_series_keeps_each_buckets_extremes(store, run_id, x_axis):
     assert _key(window.points) == _as_key(_expected_selection(inside, x_index, 5))
 
 
+def _rising_series(shape: str) -> list[tuple[int, int, float]]:
+    """Points whose time rises with the step (SQLite reads such time buckets as ranges of steps),
+    with equal times, sparse steps, several points at one step, or one point back in time."""
+    rng = random.Random(11)
+    points, t = [], 50_000
+    for step in range(0, 3000, 1 if shape == "rising" else 3):
+        t += 5 if shape == "rising" else rng.choice([0, 1, 1, 2, 9])
+        points.append((step, t, rng.uniform(-1, 1)))
+        if shape == "two points at some steps" and step % 7 == 0:
+            t += 1
+            points.append((step, t, rng.uniform(-1, 1)))
+    points[400] = (points[400][0], points[400][1], math.nan)
+    points[500] = (points[500][0], points[500][1], 1e9)  # a spike
+    if shape == "one point back in time":
+        points[700] = (points[700][0], points[300][1], points[700][2])
+    return points
+
+
+@pytest.mark.parametrize("shape", ["rising", "sparse steps, equal times", "two points at some steps",
+                                   "one point back in time"])
+def test_downsampled_time_axis_of_series_whose_time_rises_with_the_step(store, run_id, shape):
+    points = _rising_series(shape)
+    for start in range(0, len(points), 1000):
+        store.log_batch(run_id, metrics=[Metric("loss", v, t, s) for s, t, v in points[start:start + 1000]])
+    for buckets in (40, 7, 1):
+        series = store.get_metric_downsampled(run_id, "loss", x_axis="timestamp", buckets=buckets)
+        assert series.downsampled and series.total_points == len(points)
+        assert _key(series.points) == _as_key(_expected_selection(points, 1, buckets))
+        assert [p.timestamp for p in series.points] == sorted(p.timestamp for p in series.points)
+        assert any(p.value == 1e9 for p in series.points)
+
+
 def test_short_series_come_back_whole(store, run_id):
     values = [0.5, math.nan, math.inf, -math.inf, 2.0]
     store.log_batch(run_id, metrics=[Metric("m", v, 100 + i, i) for i, v in enumerate(values)])

@@ -27,7 +27,7 @@ _EXPERIMENT_ATTRIBUTES = {
     "name": E.c.name, "experiment_id": E.c.experiment_id,
     "creation_time": E.c.creation_time, "last_update_time": E.c.last_update_time,
 }
-_KEYED_TABLES = {"metric": schema.latest_metrics, "param": schema.params, "tag": schema.tags}
+RUN_KEYED_TABLES = {"metric": schema.latest_metrics, "param": schema.params, "tag": schema.tags}
 _LOGGED_MODEL_ATTRIBUTES = {
     "name": LM.c.name, "model_id": LM.c.model_id, "status": LM.c.status, "source_run_id": LM.c.source_run_id,
     "model_type": LM.c.model_type, "creation_timestamp": LM.c.creation_timestamp,
@@ -89,10 +89,10 @@ def apply_run_filter(query: sa.Select, comparisons: Sequence[search.Comparison])
         elif kind == "dataset":
             query = query.where(_dataset_clause(comparison))
         elif op in ("IS NULL", "IS NOT NULL"):
-            exists = _keyed_exists(_KEYED_TABLES[kind], R.c.run_uuid, "run_uuid", comparison.key)
+            exists = _keyed_exists(RUN_KEYED_TABLES[kind], R.c.run_uuid, "run_uuid", comparison.key)
             query = query.where(~exists if op == "IS NULL" else exists)
         else:
-            alias = _KEYED_TABLES[kind].alias()
+            alias = RUN_KEYED_TABLES[kind].alias()
             query = query.join(alias, sa.and_(alias.c.run_uuid == R.c.run_uuid, alias.c.key == comparison.key))
             query = query.where(compare(alias.c.value, op, value))
     return query
@@ -103,12 +103,13 @@ def _nulls_last(column: Any, ascending: bool) -> list[Any]:
 
 
 def apply_run_order(query: sa.Select, ordering: Sequence[search.OrderBy]) -> sa.Select:
+    """ORDER BY ``ordering`` with NULLs last, then MLflow's default order as the tie-break."""
     clauses: list[Any] = []
     for order in ordering:
         if order.kind == "attribute":
             clauses += _nulls_last(_RUN_ATTRIBUTES[order.key], order.ascending)
             continue
-        alias = _KEYED_TABLES[order.kind].alias()
+        alias = RUN_KEYED_TABLES[order.kind].alias()
         query = query.outerjoin(alias, sa.and_(alias.c.run_uuid == R.c.run_uuid, alias.c.key == order.key))
         clauses += _nulls_last(alias.c.value, order.ascending)
     # MLflow's default order, also the tie-break for every explicit ordering.

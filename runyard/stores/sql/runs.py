@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from runyard import naming, search, uris, validation
 from runyard.entities import LifecycleStage, PagedList, Run, RunData, RunInfo, RunStatus, RunTable, RunTag, ViewType
 from runyard.errors import InvalidParameterValue, ResourceDoesNotExist
-from runyard.stores.sql import schema
+from runyard.stores.sql import keyed_order, schema
 from runyard.stores.sql.engine import Database, Tx
 from runyard.stores.sql.experiments import _experiment_key
 from runyard.stores.sql.filters import apply_run_filter, apply_run_order, paginate
@@ -22,6 +22,7 @@ R = schema.runs
 E = schema.experiments
 T = schema.tags
 RUN_NAME_TAG = "mlflow.runName"
+_MAX_RESULTS = 50000
 _INFO_FIELDS = {"status": "status", "end_time": "end_time", "name": "run_name"}
 
 
@@ -31,6 +32,10 @@ def _now() -> int:
 
 class RunsMixin:
     db: Database
+    # A page sorted by a param or tag (SQLite) walks up to this many entries of the key's value
+    # index, or more for later pages, before the plain sort answers instead (keyed_order.py);
+    # 0 always sorts.
+    sort_walk_budget: int = keyed_order.BUDGET_MIN
 
     def create_run(
         self,
@@ -144,10 +149,15 @@ class RunsMixin:
         view = ViewType.normalize(run_view_type)
         comparisons = search.parse_run_filter(filter_string)
         ordering = search.parse_run_order_by(order_by)
-        query = sa.select(R.c.run_uuid).where(
-            R.c.experiment_id.in_(keys), R.c.lifecycle_stage.in_(LifecycleStage.stages_for(view)))
-        query = apply_run_order(apply_run_filter(query, comparisons), ordering)
-        return paginate(tx, query, max_results, page_token, limit=50000)
+        query = apply_run_filter(sa.select(R.c.run_uuid).where(
+            R.c.experiment_id.in_(keys), R.c.lifecycle_stage.in_(LifecycleStage.stages_for(view))), comparisons)
+        max_results = validation.validate_max_results(max_results, _MAX_RESULTS)
+        offset = search.decode_page_token(page_token)
+        rows = keyed_order.keyed_page(tx, query, ordering, max_results, offset, self.sort_walk_budget)
+        if rows is None:
+            return paginate(tx, apply_run_order(query, ordering), max_results, page_token, limit=_MAX_RESULTS)
+        token = search.encode_page_token(offset + max_results) if len(rows) > max_results else None
+        return [row[0] for row in rows[:max_results]], token
 
     def search_runs(
         self,
