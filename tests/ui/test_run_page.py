@@ -183,6 +183,8 @@ def test_run_page_shows_every_tab_and_persists_edits(ui_server, tracking, tmp_pa
     page.get_by_label("Run name").fill("resnet-renamed")
     page.locator(".run-head").get_by_role("button", name="Save").click()
     expect(page.locator(".run-head h1")).to_have_text("resnet-renamed")
+    # The server moved the mlflow.runName tag too; the page shows it without a reload.
+    expect(page.locator("section.system-tags")).to_contain_text("resnet-renamed")
     snap(page, "overview-edited")
 
     stored = client.get_run(run_id)

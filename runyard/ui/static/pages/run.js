@@ -173,9 +173,9 @@ class RunPage {
       const name = input.value.trim();
       if (!name) { input.classList.add("invalid"); return; }
       try {
-        const { run_info: updated } = await api.post("2.0/mlflow/runs/update", { run_id: this.runId, run_name: name });
-        this.run.info = { ...info, ...(updated || {}), run_name: (updated && updated.run_name) || name };
-        this.draw();
+        await api.post("2.0/mlflow/runs/update", { run_id: this.runId, run_name: name });
+        // Read the run again: the server also moved the mlflow.runName tag shown below.
+        await this.reload();
       } catch (error) {
         showError(error);
       }
