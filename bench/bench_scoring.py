@@ -40,6 +40,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scoring_client as sc  # noqa: E402
 import scoring_model as sm  # noqa: E402
+from bench_report import log, speedup, version  # noqa: E402
 import server_procs as sp  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -86,8 +87,6 @@ class Sizes:
         return Sizes(200, requests or 2000, 20, 200, 10, 15.0)
 
 
-def log(msg: str) -> None:
-    print(msg, flush=True)
 
 
 @dataclass
@@ -358,10 +357,6 @@ def fmt(key: str, res: dict[str, Any] | None) -> str:
     return f"{v:,.0f} {unit}"
 
 
-def speedup(row: Row, ml: dict[str, Any] | None, ry: dict[str, Any] | None) -> float | None:
-    if not (ml and ry and ml.get("ok") and ry.get("ok")) or not ry["value"] or not ml["value"]:
-        return None
-    return ml["value"] / ry["value"] if row.better == "lower" else ry["value"] / ml["value"]
 
 
 def verdict(row: Row, ml: dict[str, Any] | None, ry: dict[str, Any] | None) -> tuple[str, str]:
@@ -405,12 +400,6 @@ def table(results: dict[str, dict[str, dict[str, Any]]], systems: list[str]) -> 
     return "\n".join(lines)
 
 
-def version(lib: str) -> str:
-    try:
-        from importlib.metadata import version as v
-        return v(lib)
-    except Exception:  # noqa: BLE001
-        return "?"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_report import log, speedup, version  # noqa: E402
 import server_procs as sp  # noqa: E402
 import server_workloads as sw  # noqa: E402
 
@@ -79,8 +80,6 @@ class Sizes:
         return Sizes(1 if restarts is None else restarts, 50, 500, clients, duration or 5.0, 500, True, 60.0)
 
 
-def log(msg: str) -> None:
-    print(msg, flush=True)
 
 
 # -- one system ----------------------------------------------------------------------------------
@@ -283,10 +282,6 @@ def fmt(key: str, res: dict[str, Any] | None) -> str:
     return f"{v:,.0f} {unit}"
 
 
-def speedup(row: Row, ml: dict[str, Any] | None, ry: dict[str, Any] | None) -> float | None:
-    if not (ml and ry and ml.get("ok") and ry.get("ok")) or not ry["value"] or not ml["value"]:
-        return None
-    return ml["value"] / ry["value"] if row.better == "lower" else ry["value"] / ml["value"]
 
 
 def verdict(row: Row, ml: dict[str, Any] | None, ry: dict[str, Any] | None) -> tuple[str, str]:
@@ -330,12 +325,6 @@ def table(results: dict[str, dict[str, dict[str, Any]]], systems: list[str], cli
     return "\n".join(lines)
 
 
-def version(lib: str) -> str:
-    try:
-        from importlib.metadata import version as v
-        return v(lib)
-    except Exception:  # noqa: BLE001
-        return "?"
 
 
 def main(argv: list[str] | None = None) -> int:
