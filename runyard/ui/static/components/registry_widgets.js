@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { formatTime } from "../format.js";
+import { renderMarkdown } from "./markdown.js";
 
 export const STAGES = ["None", "Staging", "Production", "Archived"];
 
@@ -15,18 +16,13 @@ export function aliasBadges(aliases) {
   return (aliases || []).map((alias) => h("span", { class: "badge alias" }, "@" + alias));
 }
 
-/** A description shown as text (markdown when the renderer is there), with an Edit button. */
+/** A description rendered as Markdown, with an Edit button. */
 export function descriptionEditor(text, save) {
   const box = h("section", { class: "description" });
-  const show = async (value) => {
+  const show = (value) => {
     const body = h("div", { class: "description-body" });
     if (value) {
-      try {
-        const { renderMarkdown } = await import("./markdown.js");
-        body.appendChild(renderMarkdown(value));
-      } catch {
-        body.appendChild(h("p", { style: { whiteSpace: "pre-wrap" } }, value));
-      }
+      body.appendChild(renderMarkdown(value));
     } else {
       body.appendChild(h("p", { class: "muted" }, "No description."));
     }
